@@ -1,0 +1,33 @@
+"""The one vocabulary of stages and the wrapper that names a failing stage.
+
+Stages: ingest, clean, segment, prelabel, to_label_studio, from_label_studio, adjudicate,
+validate, publish. Each is a function from a polars frame to a polars frame; rows a stage
+rejects come back with a non-null ``reason`` in a quarantine frame, never dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import polars as pl
+
+from dataset.errors import ConflictsetError, StageError
+from schemas.pipeline import STAGES
+from schemas.validation import ValidationFailed
+
+
+def run_stage(name: str, fn: Callable[..., pl.DataFrame], *args, **kwargs):
+    """Call a stage; unexpected exceptions become :class:`StageError` naming the stage."""
+    if name not in STAGES:
+        raise ValueError(f"unknown stage {name!r}; stages are {STAGES}")
+    try:
+        return fn(*args, **kwargs)
+    except ValidationFailed as exc:
+        exc.stage = exc.stage or name
+        raise ValidationFailed(exc.table, exc.report, exc.stage) from None
+    except ConflictsetError:
+        raise
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: BLE001 — re-raised with the stage's name
+        raise StageError(name, exc) from exc

@@ -1,0 +1,1 @@
+"""Label Studio round trip, Parquet release, reports."""

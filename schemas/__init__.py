@@ -1,0 +1,1 @@
+"""ACLED taxonomy, pandera models and stable reason codes."""
