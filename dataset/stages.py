@@ -31,3 +31,29 @@ def run_stage(name: str, fn: Callable[..., pl.DataFrame], *args, **kwargs):
         raise
     except Exception as exc:  # noqa: BLE001 — re-raised with the stage's name
         raise StageError(name, exc) from exc
+
+
+REJECT_COLUMNS = ("reason", "field", "message", "raw")
+
+
+def split_rejects(frame: pl.DataFrame, stage: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split a stage's output into (good rows, quarantine rows).
+
+    A stage marks a row it cannot use with a non-null ``reason`` (plus ``field``, ``message``,
+    ``raw``, ``source_file``, ``source_row`` where known); good rows lose those columns.
+    """
+    from schemas.pipeline import QUARANTINE_SCHEMA
+
+    if "reason" not in frame.columns:
+        return frame, pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    bad_mask = pl.col("reason").is_not_null()
+    good = frame.filter(~bad_mask).drop([c for c in REJECT_COLUMNS if c in frame.columns])
+    bad = frame.filter(bad_mask)
+    quarantine = bad.select(
+        pl.lit(stage).alias("stage"),
+        *[
+            (pl.col(c) if c in bad.columns else pl.lit(None)).cast(dt).alias(c)
+            for c, dt in QUARANTINE_SCHEMA.items() if c != "stage"
+        ],
+    )
+    return good, quarantine
