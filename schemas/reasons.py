@@ -46,3 +46,10 @@ class Reason(StrEnum):
     CHECK_FAILED = "check_failed"
     CHECKSUM_MISMATCH = "checksum_mismatch"
     MISSING_FILE = "missing_file"
+    # release: codebook consistency and release-level validation (issue 5)
+    DISORDER_MISMATCH = "disorder_mismatch"
+    INTERACTION_MISMATCH = "interaction_mismatch"
+    UNKNOWN_TABLE = "unknown_table"
+    UNLISTED_FILE = "unlisted_file"
+    ROW_COUNT_MISMATCH = "row_count_mismatch"
+    BAD_MANIFEST = "bad_manifest"
