@@ -1,0 +1,115 @@
+"""The bundled sample corpus: files present and readable, labels valid, all event types covered."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from schemas.taxonomy import EVENT_TYPES, is_valid_pair
+
+CORPUS = Path(__file__).resolve().parents[2] / "dataset" / "sample_corpus"
+NOT_ARTICLES = {"README.md", "expected.jsonl"}
+JSONL_FIELDS = {"id", "title", "text", "url", "published_at", "source", "language"}
+LABEL_FIELDS = {"file", "match", "event_type", "sub_event_type", "fatalities"}
+
+
+def article_files() -> list[Path]:
+    return sorted(p for p in CORPUS.iterdir() if p.is_file() and p.name not in NOT_ARTICLES)
+
+
+def jsonl_records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def expected() -> list[dict]:
+    return jsonl_records(CORPUS / "expected.jsonl")
+
+
+def searchable_text(path: Path) -> str:
+    """The text a `match` must occur in: the record texts for JSONL, the file itself otherwise."""
+    if path.suffix == ".jsonl":
+        return "\n\n".join(r["text"] for r in jsonl_records(path))
+    return path.read_text(encoding="utf-8")
+
+
+def test_expected_files_present():
+    names = {p.name for p in article_files()}
+    assert "nl_raqqa_2016.txt" in names
+    assert {"README.md", "expected.jsonl"} <= {p.name for p in CORPUS.iterdir()}
+    suffixes = [p.suffix for p in article_files()]
+    assert suffixes.count(".txt") >= 13  # the seed plus at least 12 written articles
+    assert suffixes.count(".html") == 1
+    assert suffixes.count(".jsonl") == 1
+    assert {p.name.split("_")[0] for p in article_files() if p.suffix == ".txt"} == {"en", "nl", "fr"}
+
+
+def test_seed_is_an_exact_copy(seed_txt):
+    assert (CORPUS / "nl_raqqa_2016.txt").read_bytes() == seed_txt.read_bytes()
+
+
+@pytest.mark.parametrize("path", article_files() + [CORPUS / "README.md", CORPUS / "expected.jsonl"],
+                         ids=lambda p: p.name)
+def test_valid_utf8_without_nul(path: Path):
+    raw = path.read_bytes()
+    raw.decode("utf-8")  # raises on invalid UTF-8
+    assert b"\x00" not in raw
+    assert raw.strip(), f"{path.name} is empty"
+
+
+@pytest.mark.parametrize("path", [p for p in article_files() if p.suffix == ".txt"], ids=lambda p: p.name)
+def test_txt_articles_have_headline_and_body(path: Path):
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(lines[0]) < 120, "first non-empty line is the headline"
+    assert len(lines) >= 5
+
+
+def test_jsonl_records_have_documented_fields():
+    records = jsonl_records(CORPUS / "wire_mixed.jsonl")
+    assert 3 <= len(records) <= 5
+    assert len({r["id"] for r in records}) == len(records)
+    for record in records:
+        assert set(record) == JSONL_FIELDS
+        assert all(isinstance(record[k], str) and record[k].strip() for k in JSONL_FIELDS)
+        date.fromisoformat(record["published_at"])
+    assert {r["language"] for r in records} == {"en", "nl", "fr"}
+
+
+def test_html_page_carries_debris_around_the_article():
+    html = (CORPUS / "en_idlib_market_shelling.html").read_text(encoding="utf-8").lower()
+    for marker in ("<nav", "cookie", "share", "newsletter", "<footer", "related articles", "<article"):
+        assert marker in html, marker
+
+
+def test_expected_rows_are_well_formed(expected):
+    assert len(expected) >= 60
+    for row in expected:
+        assert set(row) == LABEL_FIELDS, row
+        assert (CORPUS / row["file"]).is_file(), row["file"]
+        assert is_valid_pair(row["event_type"], row["sub_event_type"]), row
+        if row["event_type"] is None:
+            assert row["fatalities"] is None, row
+        else:
+            assert isinstance(row["fatalities"], int) and row["fatalities"] >= 0, row
+
+
+def test_every_match_occurs_in_its_file(expected):
+    texts = {p.name: searchable_text(p) for p in article_files()}
+    for row in expected:
+        assert texts[row["file"]].count(row["match"]) >= 1, row
+        assert "\n" not in row["match"], "a match stays inside one sentence"
+    assert len({(r["file"], r["match"]) for r in expected}) == len(expected), "duplicate labels"
+
+
+def test_every_article_file_is_labelled(expected):
+    assert {r["file"] for r in expected} == {p.name for p in article_files()}
+
+
+def test_all_event_types_and_no_event_sentences_covered(expected):
+    assert {r["event_type"] for r in expected} == set(EVENT_TYPES) | {None}
+    assert len({r["sub_event_type"] for r in expected if r["sub_event_type"]}) >= 18
+    fatal = [r["fatalities"] for r in expected if r["fatalities"]]
+    assert len(fatal) >= 10 and len(set(fatal)) >= 8
