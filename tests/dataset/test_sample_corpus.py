@@ -11,13 +11,13 @@ import pytest
 from schemas.taxonomy import EVENT_TYPES, is_valid_pair
 
 CORPUS = Path(__file__).resolve().parents[2] / "dataset" / "sample_corpus"
-NOT_ARTICLES = {"README.md", "expected.jsonl"}
+LABELS = CORPUS.with_name("sample_labels")
 JSONL_FIELDS = {"id", "title", "text", "url", "published_at", "source", "language"}
 LABEL_FIELDS = {"file", "match", "event_type", "sub_event_type", "fatalities"}
 
 
 def article_files() -> list[Path]:
-    return sorted(p for p in CORPUS.iterdir() if p.is_file() and p.name not in NOT_ARTICLES)
+    return sorted(p for p in CORPUS.iterdir() if p.is_file())
 
 
 def jsonl_records(path: Path) -> list[dict]:
@@ -26,7 +26,7 @@ def jsonl_records(path: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def expected() -> list[dict]:
-    return jsonl_records(CORPUS / "expected.jsonl")
+    return jsonl_records(LABELS / "expected.jsonl")
 
 
 def searchable_text(path: Path) -> str:
@@ -39,7 +39,7 @@ def searchable_text(path: Path) -> str:
 def test_expected_files_present():
     names = {p.name for p in article_files()}
     assert "nl_raqqa_2016.txt" in names
-    assert {"README.md", "expected.jsonl"} <= {p.name for p in CORPUS.iterdir()}
+    assert {"README.md", "expected.jsonl"} <= {p.name for p in LABELS.iterdir()}
     suffixes = [p.suffix for p in article_files()]
     assert suffixes.count(".txt") >= 13  # the seed plus at least 12 written articles
     assert suffixes.count(".html") == 1
@@ -51,7 +51,7 @@ def test_seed_is_an_exact_copy(seed_txt):
     assert (CORPUS / "nl_raqqa_2016.txt").read_bytes() == seed_txt.read_bytes()
 
 
-@pytest.mark.parametrize("path", article_files() + [CORPUS / "README.md", CORPUS / "expected.jsonl"],
+@pytest.mark.parametrize("path", article_files() + [LABELS / "README.md", LABELS / "expected.jsonl"],
                          ids=lambda p: p.name)
 def test_valid_utf8_without_nul(path: Path):
     raw = path.read_bytes()
