@@ -1,0 +1,147 @@
+"""Per-sentence language, vectorised: stopword profiles plus a script test for Arabic.
+
+Language detectors built on character n-grams fail on one-word lines and short headings, and a
+model download is not allowed here. News sentences, however, are full of function words, and
+those tell nl/en/fr/de/es apart well. So each sentence is lowercased, non-letters become
+spaces, the text is space-padded, and one Aho–Corasick pass (polars ``str.extract_many``) finds
+every `` word `` of the stopword lists in ``dataset/data/stopwords/<lang>.txt``. A word listed
+for k languages counts 1/k for each. Arabic is told by its script.
+
+A sentence gets a language only when the evidence is clear (see :data:`MIN_SCORE`,
+:data:`MIN_MARGIN`); otherwise the caller's fallback (the article's language) is used. A line of
+at most one word is always ``und`` (undetermined): no method can tell its language.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+STOPWORD_DIR = Path(__file__).parent / "data" / "stopwords"
+#: languages with a stopword profile, in tie-break order
+PROFILE_LANGUAGES = ("nl", "en", "fr", "de", "es")
+UNDETERMINED = "und"
+#: a sentence needs at least this weighted count of stopwords …
+MIN_SCORE = 1.5
+#: … and this many times the runner-up's count, to be assigned a language on its own
+MIN_MARGIN = 1.5
+#: share of letters in Arabic script above which a sentence is Arabic
+ARABIC_SHARE = 0.5
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> dict[str, frozenset[str]]:
+    """Stopword list per language, read from the data files."""
+    out = {}
+    for lang in PROFILE_LANGUAGES:
+        words: set[str] = set()
+        for line in (STOPWORD_DIR / f"{lang}.txt").read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0]
+            words.update(w.strip().lower() for w in line.split() if w.strip())
+        out[lang] = frozenset(words)
+    return out
+
+
+#: characters that may follow a word (the text is not rewritten: matching variants is cheaper)
+_AFTER = (" ", ",", ".", ";", ":", "!", "?", ")", "\"", "\u201d", "\u2019", "'")
+#: elided French articles/pronouns match with their apostrophe and no trailing space
+_ELIDED = ("l", "d", "qu", "n", "s", "c", "j")
+#: bits per language in the packed score (12 × 1/k weights: a sentence would need > 340
+#: stopwords of one language to overflow; hits are capped below that)
+_BITS = 12
+_SCALE = 12
+_MAX_HITS = 300
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[list[str], dict[str, int]]:
+    """Patterns for one Aho–Corasick pass and each matched (lowercased) text's packed score.
+
+    A word listed for k languages adds _SCALE/k to each of them; the per-language sums are packed
+    into one integer (``_BITS`` bits per language) so one list sum scores all languages at once.
+    """
+    lists = stopwords()
+    packed: dict[str, int] = {}
+    for w in sorted(set().union(*lists.values())):
+        langs = [i for i, lang in enumerate(PROFILE_LANGUAGES) if w in lists[lang]]
+        value = sum((_SCALE // len(langs)) << (_BITS * i) for i in langs)
+        if w in _ELIDED and w in lists["fr"]:
+            for apostrophe in ("'", "\u2019"):
+                packed[f" {w}{apostrophe}"] = value
+        for after in _AFTER:
+            packed[f" {w}{after}"] = value
+    return list(packed), packed
+
+
+def normalise_code(code: pl.Expr) -> pl.Expr:
+    """'nl-NL', 'NL', 'nl_BE' → 'nl'; anything not 2–3 letters → null."""
+    base = code.str.strip_chars().str.to_lowercase().str.split_exact("-", 1).struct.field("field_0")
+    base = base.str.split_exact("_", 1).struct.field("field_0")
+    return pl.when(base.str.contains(r"^[a-z]{2,3}$")).then(base).otherwise(None)
+
+
+def detect(texts: pl.Series) -> pl.Series:
+    """Language per text where the evidence is clear, else null; one-word texts are ``und``.
+
+    Vectorised: one Aho–Corasick pass, one list sum, bit unpacking; no Python loop over rows.
+    Matching is ASCII-case-insensitive (lowercasing every sentence costs more than it gains:
+    only capitalised non-ASCII stopwords such as "Über" are missed).
+    """
+    patterns, packed = _patterns()
+    frame = pl.DataFrame({"text": texts}).with_row_index("row")
+    # sentences are single stripped lines: padding is enough (a regex rewrite would cost 2× the match)
+    padded = pl.concat_str(pl.lit(" "), pl.col("text"), pl.lit(" "))
+    score = (
+        padded.str.extract_many(patterns, overlapping=True, ascii_case_insensitive=True)
+        .list.head(_MAX_HITS)
+        .list.eval(pl.element().str.to_lowercase().replace_strict(packed, default=0, return_dtype=pl.UInt64))
+        .list.sum()
+    )
+    frame = frame.with_columns(
+        score.alias("packed"),
+        # more than one word: two whitespace-separated tokens that hold a letter or digit
+        pl.col("text").str.contains(r"[\p{L}\p{N}]\S*\s+\S*[\p{L}\p{N}]").alias("several"),
+    ).with_columns(
+        [((pl.col("packed") // (1 << (_BITS * i))) % (1 << _BITS)).cast(pl.Int32).alias(lang)
+         for i, lang in enumerate(PROFILE_LANGUAGES)]
+    )
+    langs = list(PROFILE_LANGUAGES)
+    frame = frame.with_columns(
+        pl.max_horizontal(langs).alias("top"),
+    ).with_columns(
+        # best language (first in PROFILE_LANGUAGES order on ties) …
+        pl.coalesce([pl.when(pl.col(lang) == pl.col("top")).then(pl.lit(lang)) for lang in langs]).alias("best"),
+    ).with_columns(
+        # … and the runner-up's score (a tie at the top makes it equal to the best: undecided)
+        pl.max_horizontal([pl.when(pl.col("best") == lang).then(0).otherwise(pl.col(lang)) for lang in langs])
+        .alias("second"),
+    )
+    decided = (pl.col("top") >= MIN_SCORE * _SCALE) & (pl.col("top") >= MIN_MARGIN * pl.col("second"))
+    frame = frame.with_columns(
+        pl.when(~pl.col("several")).then(pl.lit(UNDETERMINED))
+        .when(decided).then(pl.col("best"))
+        .otherwise(None).alias("language")
+    )
+    # the script test only runs where the profile left the sentence open
+    open_rows = frame.filter(pl.col("language").is_null()).select(
+        "row",
+        pl.when(pl.col("text").str.count_matches(r"\p{Arabic}")
+                > ARABIC_SHARE * pl.col("text").str.count_matches(r"\p{L}"))
+        .then(pl.lit("ar")).otherwise(None).alias("script"),
+    )
+    if open_rows.height:
+        frame = frame.join(open_rows, on="row", how="left", maintain_order="left").with_columns(
+            pl.coalesce("language", "script").alias("language"))
+    return frame.get_column("language").rename(texts.name or "language")
+
+
+def sentence_languages(texts: pl.Series, fallback: pl.Series) -> pl.Series:
+    """Detected language per sentence; unclear sentences take ``fallback`` (e.g. the article's)."""
+    detected = detect(texts)
+    out = pl.DataFrame({"d": detected, "f": fallback}).select(
+        pl.when(pl.col("d").is_not_null()).then(pl.col("d"))
+        .otherwise(pl.col("f").fill_null(UNDETERMINED))
+    )
+    return out.to_series().rename("language")
