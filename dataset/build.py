@@ -1,0 +1,362 @@
+"""``build``: input files → articles, segments, sentences and quarantine Parquet, streamed.
+
+This module only chains stages (each through :func:`dataset.stages.run_stage`, so an error
+names its stage) and writes their outputs::
+
+    discover → ingest (batches) → clean → segment → prelabel → validate → write
+
+Articles are processed in batches of ``batch_size`` records and every table is streamed to
+Parquet, so memory stays flat however large the input. All four files are written into a
+staging directory inside ``out`` and moved into place only when the whole build succeeded: a
+failure (or Ctrl-C) leaves the previous outputs as they were and no temporary files behind.
+
+Counts reconcile: every input record is either a built article or a quarantine row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import polars as pl
+
+from dataset.errors import ConflictsetError, OutputError
+from dataset.io import ParquetStream
+from dataset.segment import SENTENCE_COLUMNS, segment_articles
+from dataset.stages import run_stage, split_rejects
+from schemas.pipeline import QUARANTINE_SCHEMA, SENTENCE_ROLES, Article, Quarantine, Segment, Sentence
+from schemas.reasons import Reason
+from schemas.validation import validate
+
+OUTPUT_FILES = ("articles", "segments", "sentences", "quarantine")
+
+ARTICLE_COLUMNS: dict[str, pl.DataType] = {
+    "article_id": pl.String(), "title": pl.String(), "url": pl.String(), "source": pl.String(),
+    "published_at": pl.Date(), "language": pl.String(), "source_file": pl.String(),
+    "source_row": pl.Int64(), "clean_text": pl.String(), "n_segments": pl.Int64(),
+    "n_sentences": pl.Int64(),
+}
+SEGMENT_COLUMNS: dict[str, pl.DataType] = {
+    "article_id": pl.String(), "segment_index": pl.Int64(), "text": pl.String(),
+    "role": pl.String(), "reason": pl.String(), "char_start": pl.Int64(), "char_end": pl.Int64(),
+}
+SENTENCE_SCHEMA: dict[str, pl.DataType] = {
+    "article_id": pl.String(), "sentence_id": pl.String(), "sentence_index": pl.Int64(),
+    "text": pl.String(), "char_start": pl.Int64(), "char_end": pl.Int64(), "language": pl.String(),
+    "role": pl.String(), "title": pl.String(), "source": pl.String(), "url": pl.String(),
+    "published_at": pl.Date(), "prev_text": pl.String(), "next_text": pl.String(),
+}
+METADATA = ("title", "source", "url", "published_at")
+#: inputs smaller than this finish before a progress bar is worth drawing
+PROGRESS_MIN_BYTES = 4 << 20
+
+
+@dataclass
+class BuildSummary:
+    """What a build produced; every input record is an article or a quarantine row."""
+
+    articles: int = 0
+    segments_by_role: dict[str, int] = field(default_factory=dict)
+    sentences: int = 0
+    quarantined: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    input_records: int = 0
+    sentences_by_language: dict[str, int] = field(default_factory=dict)
+    out_dir: Path | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def reconciled(self) -> bool:
+        return self.input_records == self.articles + self.quarantined
+
+    def lines(self) -> list[str]:
+        """Human-readable closing summary (the CLI prints it)."""
+        roles = ", ".join(f"{role} {n:,}" for role, n in sorted(self.segments_by_role.items(), key=lambda kv: -kv[1]))
+        reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1]))
+        langs = ", ".join(f"{lang} {n:,}" for lang, n in sorted(self.sentences_by_language.items(), key=lambda kv: -kv[1]))
+        out = [
+            f"input records: {self.input_records:,} = {self.articles:,} articles + {self.quarantined:,} quarantined",
+            f"segments: {sum(self.segments_by_role.values()):,} ({roles or 'none'})",
+            f"sentences: {self.sentences:,}" + (f" ({langs})" if langs else ""),
+            f"quarantined: {self.quarantined:,}" + (f" ({reasons})" if reasons else ""),
+        ]
+        out += [f"wrote {path}" for path in self.files.values()]
+        rate = f", {self.sentences / self.seconds:,.0f} sentences/s" if self.seconds > 0 and self.sentences else ""
+        out.append(f"time: {self.seconds:.2f} s{rate}")
+        return out
+
+
+def _sentence_model():
+    """PrelabelledSentence when the pre-label schema exists, else the plain Sentence model."""
+    try:
+        from schemas.prelabel import PrelabelledSentence
+    except ImportError:
+        return Sentence
+    return PrelabelledSentence
+
+
+def _prepare_out(out: Path) -> Path:
+    """Create ``out`` if needed and a staging directory inside it (same filesystem: renames are atomic)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not out.is_dir():
+            raise OutputError(f"--out {out} exists and is not a directory — fix: choose a directory path")
+        return Path(tempfile.mkdtemp(prefix=".build-", dir=out))
+    except OSError as exc:
+        why = "the directory is not writable" if exc.errno in (13, 1, 30) else (exc.strerror or str(exc))
+        raise OutputError(f"cannot write to {out}: {why}; previous outputs are untouched — "
+                          "fix: choose a writable --out or fix its permissions") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class _Outputs:
+    """The four Parquet streams of one build, written in a staging directory."""
+
+    def __init__(self, staging: Path):
+        self.staging = staging
+        self.streams: dict[str, ParquetStream] = {}
+        self.schemas: dict[str, dict[str, pl.DataType]] = {}
+
+    def write(self, name: str, frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> None:
+        if name not in self.streams:
+            self.schemas[name] = schema
+            self.streams[name] = ParquetStream(self.staging / f"{name}.parquet")
+        schema = self.schemas[name]
+        self.streams[name].write(frame.select([pl.col(c).cast(dt) for c, dt in schema.items()]))
+
+    def finish(self, out: Path, schemas: dict[str, dict[str, pl.DataType]]) -> dict[str, Path]:
+        for name in OUTPUT_FILES:  # tables with no rows still get a file with their schema
+            if name not in self.streams:
+                self.write(name, pl.DataFrame(schema=schemas[name]), schemas[name])
+        staged = {name: self.streams[name].close() for name in OUTPUT_FILES}
+        final = {}
+        for name, path in staged.items():
+            target = out / f"{name}.parquet"
+            try:
+                os.replace(path, target)
+            except OSError as exc:
+                raise OutputError(f"cannot move {name}.parquet into {out}: {exc.strerror} — fix: check "
+                                  "the directory's permissions and free space") from None
+            final[name] = target
+            with contextlib.suppress(OSError):  # temp files are 0600; outputs follow the umask
+                os.chmod(target, 0o666 & ~_umask())
+        return final
+
+    def abort(self) -> None:
+        for stream in self.streams.values():
+            with contextlib.suppress(Exception):
+                stream.abort()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _no_content(articles: pl.DataFrame, ids: pl.Series, stage: str, segments: pl.DataFrame) -> pl.DataFrame:
+    """Quarantine rows for articles that left nothing to annotate (roles found are named)."""
+    found = (segments.group_by("article_id").agg(pl.col("role").unique().sort().str.join(", ").alias("roles"))
+             if segments.height else pl.DataFrame(schema={"article_id": pl.String(), "roles": pl.String()}))
+    bad = articles.filter(pl.col("article_id").is_in(ids.implode())).join(
+        found, on="article_id", how="left", maintain_order="left")
+    return bad.select(
+        pl.lit(stage).alias("stage"),
+        pl.col("source_file"),
+        pl.col("source_row").cast(pl.Int64),
+        pl.lit("text").alias("field"),
+        pl.lit(Reason.NO_CONTENT_AFTER_CLEANING.value).alias("reason"),
+        pl.format("{} row {}: article {} has no headline, body or caption text left after cleaning "
+                  "(segments found: {}); kept in segments.parquet — fix: check the input is an article",
+                  "source_file", "source_row", "article_id",
+                  pl.col("roles").fill_null("none")).alias("message"),
+        pl.col("text").alias("raw"),
+    )
+
+
+def _sentences_with_context(sentences: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
+    """Join article metadata and the neighbouring sentences of the same article."""
+    same_prev = pl.col("article_id").shift(1) == pl.col("article_id")
+    same_next = pl.col("article_id").shift(-1) == pl.col("article_id")
+    return sentences.join(articles.select("article_id", *METADATA), on="article_id", how="left",
+                          maintain_order="left").with_columns(
+        pl.when(same_prev).then(pl.col("text").shift(1)).alias("prev_text"),
+        pl.when(same_next).then(pl.col("text").shift(-1)).alias("next_text"),
+    ).select(list(SENTENCE_SCHEMA))
+
+
+def _process_batch(batch: pl.DataFrame, prelabel: bool) -> dict[str, pl.DataFrame]:
+    """One ingested batch → the four tables' rows (validated)."""
+    from dataset.clean import clean
+
+    articles, quarantine = split_rejects(batch, "ingest")
+    articles = validate(articles, Article, table="articles", stage="ingest")
+    segments = run_stage("clean", clean, articles)
+    segments = validate(segments, Segment, table="segments", stage="clean")
+
+    kept_ids = segments.filter(pl.col("role").is_in(SENTENCE_ROLES)).get_column("article_id").unique()
+    empty_ids = articles.filter(~pl.col("article_id").is_in(kept_ids.implode())).get_column("article_id")
+    parts = [quarantine]
+    if empty_ids.len():
+        parts.append(_no_content(articles, empty_ids, "clean", segments))
+
+    texts, sentences = run_stage("segment", segment_articles, segments, articles.select("article_id", "language"))
+    no_sentence = texts.filter(pl.col("n_sentences") == 0).get_column("article_id")
+    if no_sentence.len():  # kept segments that were only whitespace
+        parts.append(_no_content(articles, no_sentence, "segment", segments))
+        texts = texts.filter(pl.col("n_sentences") > 0)
+
+    n_segments = segments.group_by("article_id").agg(pl.len().cast(pl.Int64).alias("n_segments"))
+    built = (articles.drop("language")
+             .join(texts, on="article_id", how="inner", maintain_order="left")
+             .join(n_segments, on="article_id", how="left", maintain_order="left")
+             .select(list(ARTICLE_COLUMNS)))
+
+    sentences = _sentences_with_context(sentences, built)
+    if prelabel:
+        from dataset.prelabel import prelabel as run_prelabel
+
+        sentences = run_stage("prelabel", run_prelabel, sentences)
+    sentences = validate(sentences, _sentence_model() if prelabel else Sentence, table="sentences",
+                         stage="prelabel" if prelabel else "segment")
+    quarantine = pl.concat([p.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for p in parts])
+    quarantine = validate(quarantine, Quarantine, table="quarantine", stage="ingest")
+    return {"articles": built, "segments": segments, "sentences": sentences, "quarantine": quarantine}
+
+
+def _sentence_schema(frame: pl.DataFrame | None, prelabel: bool) -> dict[str, pl.DataType]:
+    """Sentence contract columns first, then the pre-label columns, then anything a stage added."""
+    schema = dict(SENTENCE_SCHEMA)
+    if prelabel:
+        from dataset.prelabel import PRELABEL_COLUMNS
+
+        schema.update(PRELABEL_COLUMNS)
+    if frame is not None:
+        for name, dtype in frame.schema.items():
+            if name not in schema and dtype != pl.Null:
+                schema[name] = dtype
+    return schema
+
+
+class _Progress:
+    """A rich progress bar over input bytes, drawn only for long inputs on a terminal."""
+
+    def __init__(self, sources: pl.DataFrame, enabled: bool):
+        paths = sources.get_column("path").to_list()
+        sizes = []
+        for p in paths:
+            try:
+                sizes.append(os.path.getsize(p))
+            except OSError:
+                sizes.append(0)
+        self.done_before = {p: sum(sizes[:i]) for i, p in enumerate(paths)}
+        self.total = sum(sizes)
+        self.bar = None
+        if enabled and self.total >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
+            from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+
+            self.bar = Progress(TextColumn("building"), BarColumn(), DownloadColumn(),
+                                TextColumn("{task.fields[records]:,} records"), TimeRemainingColumn(),
+                                transient=True)
+            self.task = self.bar.add_task("build", total=self.total, records=0)
+            self.bar.start()
+
+    def advance(self, batch: pl.DataFrame, records: int) -> None:
+        if self.bar is None or not batch.height:
+            return
+        last = batch.get_column("source_file")[-1]
+        self.bar.update(self.task, completed=self.done_before.get(last, 0), records=records)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.total)
+            self.bar.stop()
+
+
+def _batches(sources: pl.DataFrame, batch_size: int) -> Iterator[pl.DataFrame]:
+    from dataset.ingest import iter_ingest
+
+    it = run_stage("ingest", iter_ingest, sources, batch_size=batch_size)
+    while True:
+        batch = run_stage("ingest", next, it, None)
+        if batch is None:
+            return
+        yield batch
+
+
+def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os.PathLike, *,
+          prelabel: bool = True, batch_size: int = 2000, progress: bool = True) -> BuildSummary:
+    """Build ``out/{articles,segments,sentences,quarantine}.parquet`` from input files or directories.
+
+    Raises :class:`dataset.errors.InputError` (exit 2) for inputs that do not exist,
+    :class:`dataset.errors.OutputError` (exit 3) when ``out`` cannot be written,
+    :class:`dataset.errors.StageError` naming the stage for unexpected failures; in every
+    case the previous outputs in ``out`` are left intact.
+    """
+    from dataset.ingest import discover
+
+    started = time.perf_counter()
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    out = Path(out)
+    sources, problems = run_stage("ingest", discover, list(inputs))
+    staging = _prepare_out(out)
+    outputs = _Outputs(staging)
+    summary = BuildSummary(out_dir=out)
+    roles: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
+    sentence_schema: dict[str, pl.DataType] | None = None
+    bar = _Progress(sources, progress)
+    try:
+        problems = validate(problems.cast(QUARANTINE_SCHEMA), Quarantine, table="quarantine", stage="ingest")
+        if problems.height:
+            outputs.write("quarantine", problems, QUARANTINE_SCHEMA)
+        summary.input_records = problems.height
+        reasons.update(problems.get_column("reason").to_list())
+        for batch in _batches(sources, batch_size):
+            summary.input_records += batch.height
+            tables = _process_batch(batch, prelabel)
+            if sentence_schema is None:
+                sentence_schema = _sentence_schema(tables["sentences"], prelabel)
+            outputs.write("articles", tables["articles"], ARTICLE_COLUMNS)
+            outputs.write("segments", tables["segments"], SEGMENT_COLUMNS)
+            outputs.write("sentences", tables["sentences"], sentence_schema)
+            outputs.write("quarantine", tables["quarantine"], QUARANTINE_SCHEMA)
+            summary.articles += tables["articles"].height
+            summary.sentences += tables["sentences"].height
+            roles.update(dict(tables["segments"].get_column("role").value_counts().iter_rows()))
+            languages.update(dict(tables["sentences"].get_column("language").value_counts().iter_rows()))
+            reasons.update(dict(tables["quarantine"].get_column("reason").value_counts().iter_rows()))
+            bar.advance(batch, summary.input_records)
+        summary.quarantined = sum(reasons.values())
+        if not summary.reconciled:
+            raise ConflictsetError(
+                f"counts do not reconcile: {summary.input_records} input records but "
+                f"{summary.articles} articles + {summary.quarantined} quarantined — this is a bug, "
+                "please report it (no outputs were replaced)")
+        summary.files = outputs.finish(out, {
+            "articles": ARTICLE_COLUMNS, "segments": SEGMENT_COLUMNS, "quarantine": QUARANTINE_SCHEMA,
+            "sentences": sentence_schema or _sentence_schema(None, prelabel),
+        })
+    except BaseException:
+        outputs.abort()
+        raise
+    finally:
+        bar.close()
+    shutil.rmtree(staging, ignore_errors=True)
+    summary.segments_by_role = dict(roles)
+    summary.quarantined_by_reason = dict(reasons)
+    summary.sentences_by_language = dict(languages)
+    summary.seconds = time.perf_counter() - started
+    return summary
