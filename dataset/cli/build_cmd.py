@@ -1,0 +1,32 @@
+"""``conflictset build INPUT... --out DIR``: articles → sentences.parquet and friends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dataset.cli import handle_errors, main
+
+
+@main.command("build")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "-o", "out", required=True, type=click.Path(path_type=Path),
+              help="Output directory (created if missing); previous outputs are replaced only on success.")
+@click.option("--no-prelabel", is_flag=True, help="Skip the rule pre-labels (sentences get no label columns).")
+@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(min=1),
+              help="Articles processed per chunk; memory grows with it, not with the input.")
+@click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
+@handle_errors
+def build_command(inputs: tuple[Path, ...], out: Path, no_prelabel: bool, batch_size: int,
+                  no_progress: bool) -> None:
+    """Build DIR/articles, segments, sentences and quarantine .parquet from INPUT files or folders.
+
+    Reads .txt, .html/.htm, .jsonl/.ndjson, .csv and .parquet (folders recursively); bad records
+    go to quarantine.parquet with a reason code and the rest still builds.
+    """
+    from dataset.build import build
+
+    summary = build(list(inputs), out, prelabel=not no_prelabel, batch_size=batch_size,
+                    progress=not no_progress)
+    click.echo("\n".join(summary.lines()))
