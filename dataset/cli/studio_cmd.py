@@ -1,0 +1,147 @@
+"""``conflictset studio install|start|stop|status|config``, ``push`` and ``pull``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from dataset.cli import handle_errors, main
+
+
+@main.group()
+def studio() -> None:
+    """Run a local Label Studio server (its own venv and data under .studio/)."""
+
+
+@studio.command("install")
+@handle_errors
+def studio_install() -> None:
+    """Install the pinned Label Studio into .studio/venv (fast when already installed)."""
+    from export.label_studio import server
+
+    exe = server.install(log=lambda msg: click.echo(msg, err=True))
+    click.echo(f"Label Studio {server.LABEL_STUDIO_VERSION} is installed ({exe})")
+
+
+@studio.command("start")
+@click.option("--port", type=int, default=8080, show_default=True,
+              help="First port to try on 127.0.0.1 (the next free one is used if busy).")
+@handle_errors
+def studio_start(port: int) -> None:
+    """Start the local server, wait until it is healthy, print the URL and login."""
+    from export.label_studio import server
+    from export.label_studio.credentials import load_or_create
+
+    server.install(log=lambda msg: click.echo(msg, err=True))
+    info = server.start(port=port)
+    creds = load_or_create()
+    click.echo(f"Label Studio is running at {info.url} (pid {info.pid}, data {info.data_dir})")
+    click.echo(f"log in as {creds.username} / {creds.password}")
+    click.echo("the API token is stored in .studio/credentials.json (mode 0600); "
+               "stop with `conflictset studio stop`")
+
+
+@studio.command("stop")
+@handle_errors
+def studio_stop() -> None:
+    """Stop the local server."""
+    from export.label_studio import server
+
+    info = server.stop()
+    click.echo(f"stopped Label Studio at {info.url} (pid {info.pid})" if info
+               else "no local Label Studio is running")
+
+
+@studio.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
+def studio_status(as_json: bool) -> None:
+    """Show whether the local server is installed, running and healthy."""
+    from export.label_studio import server
+
+    state = server.status()
+    if as_json:
+        click.echo(json.dumps(state))
+    elif state["running"]:
+        click.echo(f"running at {state['url']} (pid {state['pid']}, "
+                   f"{'healthy' if state['healthy'] else 'NOT answering'}), data {state['data_dir']}")
+    else:
+        click.echo("not running" + ("" if state["installed"] else
+                                    "; not installed (`conflictset studio install`)"))
+
+
+@studio.command("config")
+@handle_errors
+def studio_config() -> None:
+    """Print the labelling config generated from the taxonomy (paste it to restore a project)."""
+    from export.label_studio.config import label_config
+
+    click.echo(label_config(), nl=False)
+
+
+@main.command("push")
+@click.argument("build_dir", type=click.Path(file_okay=False))
+@click.option("--project", required=True, help="Label Studio project title (created if missing).")
+@click.option("--min-score", type=float, default=None, help="Only sentences with score ≥ this.")
+@click.option("--limit", type=int, default=None, help="At most this many sentences (after ordering).")
+@click.option("--language", default=None, help="Only these languages (comma-separated codes).")
+@click.option("--order", type=click.Choice(["document", "uncertain", "score"]), default="document",
+              show_default=True, help="Review order: document order, most uncertain first, or "
+              "highest score first.")
+@click.option("--batch-size", type=int, default=1000, show_default=True)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@handle_errors
+def push_cmd(build_dir, project, min_score, limit, language, order, batch_size, no_progress) -> None:
+    """Push BUILD_DIR/sentences.parquet as tasks with pre-labels (repeatable: adds only new ones)."""
+    from export.label_studio.push import push
+
+    with _progress(not no_progress) as progress:
+        result = push(build_dir, project, min_score=min_score, limit=limit, language=language,
+                      order=order, batch_size=batch_size, progress=progress)
+    click.echo(f"pushed {result.pushed} new task(s) in {result.batches} batch(es); "
+               f"{result.already} of {result.selected} selected sentences were already there")
+    click.echo(f"review: {result.project_url}")
+
+
+@main.command("pull")
+@click.option("--project", default=None, help="Label Studio project title.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--from-file", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Parse this JSON export instead of asking the server.")
+@click.option("--allow-config-change", is_flag=True,
+              help="Pull even if the project's labelling config was edited since the push.")
+@handle_errors
+def pull_cmd(project, out, from_file, allow_config_change) -> None:
+    """Export annotations into OUT/annotations.parquet, tasks.parquet, annotation_quarantine.parquet."""
+    from export.label_studio.pull import pull
+
+    result = pull(project, out, from_file=from_file, allow_config_change=allow_config_change)
+    click.echo(result.summary())
+    if result.counts["quarantined"]:
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.counts["quarantine_reasons"].items()))
+        click.echo(f"quarantined ({reasons}): see {out}/annotation_quarantine.parquet", err=True)
+
+
+class _progress:
+    """A rich progress bar on stderr fed by the library's ``progress(done, total)`` callback."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self._bar = Progress("pushing", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                             console=Console(stderr=True), transient=True)
+        self._bar.start()
+        task = self._bar.add_task("push", total=None)
+        return lambda done, total: self._bar.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.stop()

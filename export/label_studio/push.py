@@ -1,0 +1,283 @@
+"""Push: sentences → Label Studio tasks with the pre-label as a prediction.
+
+Stage ``to_label_studio`` turns a sentences frame into one JSON task per sentence, built with
+polars expressions (no per-sentence Python loop). ``push`` creates or reuses the project, skips
+sentences whose ``data.sentence_id`` is already there (idempotent, and resumable: every batch is
+one server transaction, so a killed push leaves whole batches behind and the next push imports
+the rest), checks every pre-label against the config and the taxonomy hierarchy, then imports in
+batches.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+from dataset.errors import InputError
+from dataset.prelabel import PRELABEL_COLUMNS
+from dataset.stages import run_stage
+from export.label_studio import config as cfg
+from export.label_studio.client import StudioClient, connect
+from export.label_studio.errors import ConfigChanged
+from schemas.taxonomy import NO_EVENT, PARENT_OF
+
+ORDERS = ("document", "uncertain", "score")
+DEFAULT_BATCH = 1000
+SALT_MARK = "conflictset-salt:"
+#: the sentence columns a push needs besides the pre-label columns
+SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "language", "title",
+                    "source", "published_at", "prev_text", "next_text")
+
+
+@dataclass(frozen=True)
+class PushResult:
+    project_id: int
+    project_url: str
+    selected: int  # sentences chosen by the filters
+    already: int  # of those, already in the project
+    pushed: int  # imported now
+    batches: int
+
+
+def _json_value(expr: pl.Expr) -> pl.Expr:
+    """Any expression as its JSON text (strings quoted and escaped, nulls as null)."""
+    encoded = pl.struct(expr.alias("v")).struct.json_encode()
+    return encoded.str.slice(5, encoded.str.len_bytes() - 6)  # strip '{"v":' and '}'
+
+
+def to_label_studio(sentences: pl.DataFrame) -> pl.DataFrame:
+    """Stage: one task per sentence → frame ``sentence_id, article_id, sentence_index, language,
+    score, task`` where ``task`` is the JSON the import endpoint takes."""
+    ctx = lambda c: pl.col(c).cast(pl.String).fill_null("")  # noqa: E731 — Text tags need strings
+    data = pl.struct(
+        pl.col("sentence_id"), pl.col("article_id"), pl.col("text"),
+        ctx("title").alias("title"), ctx("source").alias("source"),
+        pl.col("published_at").cast(pl.String).fill_null("").alias("date"),
+        ctx("prev_text").alias("prev_text"), ctx("next_text").alias("next_text"),
+        ctx("language").alias("language"),
+    ).struct.json_encode()
+    path = (pl.when(pl.col("event_type").is_null())
+            .then(pl.concat_list(pl.lit(NO_EVENT)))
+            .otherwise(pl.concat_list(pl.col("event_type"), pl.col("sub_event_type"))))
+    taxonomy = pl.concat_str(
+        pl.lit(f'{{"id":"event","from_name":"{cfg.TAXONOMY_NAME}","to_name":"{cfg.TEXT_NAME}",'
+               '"type":"taxonomy","value":{"taxonomy":['),
+        _json_value(path), pl.lit("]}}"))
+    el = pl.element().struct.field
+    spans = pl.col("spans").fill_null(pl.lit([], dtype=PRELABEL_COLUMNS["spans"])).list.eval(
+        pl.struct(
+            pl.format("s{}", pl.int_range(pl.len())).alias("id"),
+            pl.lit(cfg.SPAN_NAME).alias("from_name"), pl.lit(cfg.TEXT_NAME).alias("to_name"),
+            pl.lit("labels").alias("type"),
+            pl.struct(el("start"), el("end"), el("text"), pl.concat_list(el("label")).alias("labels"))
+            .alias("value"),
+        ).struct.json_encode()
+    ).list.join(",")
+    result = pl.concat_str(pl.lit("["), taxonomy,
+                           pl.when(spans != "").then(pl.lit(",") + spans).otherwise(pl.lit("")),
+                           pl.lit("]"))
+    prediction = pl.concat_str(
+        pl.lit('{"model_version":'), _json_value(pl.col("prelabel_version")),
+        pl.lit(',"score":'), _json_value(pl.col("score")),
+        pl.lit(',"result":'), result, pl.lit("}"))
+    predictions = (pl.when(pl.col("prelabel_version").is_null()).then(pl.lit("[]"))
+                   .otherwise(pl.concat_str(pl.lit("["), prediction, pl.lit("]"))))
+    task = pl.concat_str(pl.lit('{"data":'), data, pl.lit(',"predictions":'), predictions, pl.lit("}"))
+    return sentences.select(
+        "sentence_id", "article_id", "sentence_index", "language", "score", task.alias("task"))
+
+
+# -- checks before anything is sent -------------------------------------------------------------
+def allowed_paths(xml: str | None = None) -> tuple[set[tuple[str, ...]], set[str]]:
+    """Taxonomy leaf paths and span labels the config accepts (read from the XML itself)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(xml or cfg.label_config())
+    paths: set[tuple[str, ...]] = set()
+
+    def walk(node, prefix):
+        for choice in node.findall("Choice"):
+            path = (*prefix, choice.get("value"))
+            if choice.find("Choice") is None:
+                paths.add(path)
+            walk(choice, path)
+
+    labels: set[str] = set()
+    for tax in root.iter("Taxonomy"):
+        if tax.get("name") == cfg.TAXONOMY_NAME:
+            walk(tax, ())
+    for lab in root.iter("Labels"):
+        if lab.get("name") == cfg.SPAN_NAME:
+            labels |= {el.get("value") for el in lab.findall("Label")}
+    return paths, labels
+
+
+def prelabel_problems(sentences: pl.DataFrame) -> pl.DataFrame:
+    """``sentence_id, problem`` for every pre-label the config or the hierarchy would reject.
+
+    Label Studio's own prediction check treats a Taxonomy as flat (a wrong parent passes) and
+    never checks offsets, so both are checked here, vectorised.
+    """
+    paths, labels = allowed_paths()
+    pairs = pl.DataFrame({"event_type": [p[0] for p in paths if len(p) == 2],
+                          "sub_event_type": [p[1] for p in paths if len(p) == 2]})
+    labelled = sentences.filter(pl.col("prelabel_version").is_not_null())
+    parent = pl.col("sub_event_type").replace_strict(PARENT_OF, default=None, return_dtype=pl.String)
+    in_config = labelled.join(pairs.with_columns(pl.lit(True).alias("_ok")),
+                              on=["event_type", "sub_event_type"], how="left", nulls_equal=False)
+    taxonomy_bad = in_config.filter(
+        ~(pl.col("event_type").is_null() & pl.col("sub_event_type").is_null())
+        & (pl.col("_ok").is_null() | (parent != pl.col("event_type")).fill_null(True))
+    ).select("sentence_id", pl.format("event_type {} / sub_event_type {} is not a path of the "
+                                      "taxonomy", pl.col("event_type").fill_null("null"),
+                                      pl.col("sub_event_type").fill_null("null")).alias("problem"))
+    spans = (labelled.select("sentence_id", pl.col("text").alias("_sentence"), "spans")
+             .explode("spans").filter(pl.col("spans").is_not_null())
+             .select("sentence_id", "_sentence",
+                     *[pl.col("spans").struct.field(f).alias(f"span_{f}")
+                       for f in ("label", "start", "end", "text")]))
+    n_chars = pl.col("_sentence").str.len_chars()
+    span_bad = spans.select(
+        "sentence_id",
+        pl.when(~pl.col("span_label").is_in(sorted(labels)))
+        .then(pl.format("span label {} is not in the config", pl.col("span_label").fill_null("null")))
+        .when((pl.col("span_start") < 0) | (pl.col("span_end") > n_chars)
+              | (pl.col("span_start") >= pl.col("span_end")))
+        .then(pl.format("span [{}, {}) is outside the sentence", pl.col("span_start"), pl.col("span_end")))
+        .when(pl.col("_sentence").str.slice(pl.col("span_start"), pl.col("span_end") - pl.col("span_start"))
+              != pl.col("span_text"))
+        .then(pl.format("span text {} differs from the sentence at [{}, {})",
+                        pl.col("span_text"), pl.col("span_start"), pl.col("span_end")))
+        .alias("problem"),
+    ).filter(pl.col("problem").is_not_null())
+    return pl.concat([taxonomy_bad, span_bad])
+
+
+# -- selection --------------------------------------------------------------------------------
+def select_sentences(sentences: pl.DataFrame, *, min_score: float | None = None,
+                     limit: int | None = None, language: str | None = None,
+                     order: str = "document") -> pl.DataFrame:
+    """Filter and order for review; import order is the order Label Studio shows tasks in."""
+    if order not in ORDERS:
+        raise InputError(f"unknown order {order!r}; expected one of {ORDERS}", field="--order")
+    frame = sentences
+    if language:
+        frame = frame.filter(pl.col("language").is_in([x.strip() for x in language.split(",")]))
+    if min_score is not None:
+        frame = frame.filter(pl.col("score") >= min_score)
+    document = ["article_id", "sentence_index"]
+    if order == "document":
+        frame = frame.sort(document)
+    elif order == "score":
+        frame = frame.sort(["score", *document], descending=[True, False, False], nulls_last=True)
+    else:  # most uncertain first: score closest to 0.5
+        frame = frame.sort([(pl.col("score") - 0.5).abs(), *document], nulls_last=True)
+    if limit is not None:
+        frame = frame.head(limit)
+    return frame
+
+
+def read_sentences(build_dir: str | Path) -> pl.DataFrame:
+    path = Path(build_dir) / "sentences.parquet"
+    if not path.exists():
+        raise InputError(f"{path} not found", file=str(path),
+                         fix="build first: `conflictset build INPUT --out BUILD_DIR`")
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 — a corrupt file is an input problem
+        raise InputError(f"cannot read Parquet: {exc}", file=str(path), fix="rebuild it") from None
+    needed = [*SENTENCE_COLUMNS, "event_type", "sub_event_type", "score", "spans", "prelabel_version"]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise InputError(f"missing columns {missing}", file=str(path),
+                         fix="rebuild with this version: `conflictset build … --out BUILD_DIR`")
+    return frame
+
+
+# -- the project --------------------------------------------------------------------------------
+def ensure_project(client: StudioClient, title: str) -> dict:
+    """The project titled ``title``, created with our config; refuses one whose config changed."""
+    project = client.find_project(title)
+    if project is None:
+        description = (f"Created by conflictset. Keep this line: {cfg.hash_marker()} "
+                       f"{SALT_MARK}{secrets.token_hex(8)}")
+        return client.create_project(title, cfg.label_config(), description)
+    check_config(project, current=True)
+    return project
+
+
+def check_config(project: dict, *, current: bool) -> None:
+    """The project's config must be the one it was pushed with (and, for pushes, ours)."""
+    stored = cfg.stored_hash(project.get("description"))
+    title = project.get("title")
+    if stored is None:
+        raise ConfigChanged(
+            f"project {title!r} was not created by conflictset (no config fingerprint in its "
+            "description) — fix: push to a new project title")
+    live = cfg.config_hash(project.get("label_config") or "")
+    if live != stored:
+        raise ConfigChanged(
+            f"the labelling config of project {title!r} was changed in Label Studio since the push "
+            f"(fingerprint {live}, pushed with {stored}) — fix: restore the generated config "
+            "(`conflictset studio config`) in the project settings, or push to a new project")
+    if current and stored != cfg.config_hash():
+        raise ConfigChanged(
+            f"project {title!r} was pushed with labelling config {stored}, but this version of "
+            f"conflictset generates {cfg.config_hash()} (the taxonomy or config changed) — fix: "
+            "push to a new project title")
+
+
+def project_salt(project: dict) -> str:
+    desc = project.get("description") or ""
+    at = desc.find(SALT_MARK)
+    if at >= 0:
+        return desc[at + len(SALT_MARK):].split()[0]
+    return f"project-{project['id']}"
+
+
+# -- push ---------------------------------------------------------------------------------------
+def push(build_dir: str | Path, project: str, *, client: StudioClient | None = None,
+         min_score: float | None = None, limit: int | None = None, language: str | None = None,
+         order: str = "document", batch_size: int = DEFAULT_BATCH,
+         progress: Callable[[int, int], None] | None = None) -> PushResult:
+    """Push the build's sentences as tasks; a repeated or resumed push adds only what is missing."""
+    if batch_size < 1:
+        raise InputError("--batch-size must be at least 1", field="--batch-size")
+    selected = select_sentences(read_sentences(build_dir), min_score=min_score, limit=limit,
+                                language=language, order=order)
+    problems = prelabel_problems(selected)
+    if problems.height:
+        first = "; ".join(f"{r['sentence_id']}: {r['problem']}" for r in problems.head(3).iter_rows(named=True))
+        raise InputError(
+            f"{problems.height} pre-label(s) would be rejected by the labelling config ({first})",
+            file=str(Path(build_dir) / "sentences.parquet"),
+            fix="re-run the pre-labeller; pre-labels must follow schemas/taxonomy.py")
+    tasks = run_stage("to_label_studio", to_label_studio, selected)
+    own = client is None
+    client = client or connect()
+    try:
+        proj = ensure_project(client, project)
+        existing = client.task_sentence_ids(proj["id"])
+        todo = tasks.filter(~pl.col("sentence_id").is_in(list(existing)))
+        total, batches = todo.height, 0
+        if progress:
+            progress(0, total)
+        for offset in range(0, total, batch_size):
+            chunk = todo["task"].slice(offset, batch_size)
+            body = ("[" + ",".join(chunk.to_list()) + "]").encode("utf-8")
+            answer = client.import_tasks(proj["id"], body)
+            if answer.get("task_count") != chunk.len():
+                raise InputError(f"Label Studio imported {answer.get('task_count')} of {chunk.len()} "
+                                 "tasks in a batch", fix="re-run the push; it only adds what is missing")
+            batches += 1
+            if progress:
+                progress(min(offset + batch_size, total), total)
+        return PushResult(proj["id"], client.project_url(proj["id"]), selected.height,
+                          selected.height - total, total, batches)
+    finally:
+        if own:
+            client.close()
