@@ -1,0 +1,75 @@
+"""Stage ``ingest``: files → one row per input record (Article columns + reject columns).
+
+Formats: ``.txt`` (one article per file, first non-empty line is the title), ``.html/.htm``
+(main text via trafilatura), ``.jsonl/.ndjson``, ``.csv`` and ``.parquet`` with the fields
+``id, title, text|html, url, published_at, source, language`` (only text or html required).
+
+Text is decoded as UTF-8 (a UTF-8, UTF-16 or UTF-32 byte-order mark is honoured), NFC
+normalised, with LF line ends. A record that gives a title separately gets it as the first
+line of ``text`` followed by a blank line (unless the text already starts with it), so the
+cleaner always sees the headline first. ``article_id`` is the given id, else
+``"a" + sha256(text)[:16]``. Rows that cannot be used carry a non-null ``reason``
+(:class:`schemas.reasons.Reason`) with ``field``, ``message`` and ``raw``; the build routes
+them to quarantine with :func:`dataset.stages.split_rejects`. One article is limited to
+:data:`MAX_RECORD_BYTES` (64 MiB) — larger ones are quarantined as ``too_large``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import polars as pl
+
+from dataset.ingest.decode import MAX_RECORD_BYTES
+from dataset.ingest.discover import EXTENSIONS, FORMATS, discover, format_of
+from dataset.ingest.readers import RAW_SCHEMA, READERS
+from dataset.ingest.records import OUTPUT_SCHEMA, DuplicateIds, normalise_batch
+
+__all__ = ["discover", "ingest", "iter_ingest", "EXTENSIONS", "FORMATS", "MAX_RECORD_BYTES",
+           "OUTPUT_SCHEMA", "format_of"]
+
+
+def _raw_batches(sources: pl.DataFrame, batch_size: int) -> Iterator[pl.DataFrame]:
+    """Reader output regrouped, in input order, into frames of about ``batch_size`` records."""
+    parts: list[pl.DataFrame | list[dict]] = []
+    pending = 0
+
+    def as_frame(part: pl.DataFrame | list[dict]) -> pl.DataFrame:
+        frame = part if isinstance(part, pl.DataFrame) else pl.DataFrame(part, schema=RAW_SCHEMA)
+        return frame.select([(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
+                             for c, t in RAW_SCHEMA.items()])
+
+    for path, fmt in sources.select("path", "format").iter_rows():
+        reader = READERS[fmt]
+        chunks = reader(path) if fmt in ("txt", "html") else reader(path, batch_size=batch_size)
+        for chunk in chunks:
+            if isinstance(chunk, list) and parts and isinstance(parts[-1], list):
+                parts[-1].extend(chunk)  # many one-record files: one frame, not thousands
+            else:
+                parts.append(chunk)
+            pending += len(chunk)
+            if pending >= batch_size:
+                yield pl.concat([as_frame(p) for p in parts], how="vertical")
+                parts, pending = [], 0
+    if pending:
+        yield pl.concat([as_frame(p) for p in parts], how="vertical")
+
+
+def iter_ingest(sources: pl.DataFrame, batch_size: int = 2000) -> Iterator[pl.DataFrame]:
+    """Same rows as :func:`ingest`, in batches of about ``batch_size`` records, memory bounded
+    by the batch (JSONL is streamed by lines, CSV and Parquet in batches). Duplicate article ids
+    are detected across the whole run: the first one wins, later ones are quarantined as
+    ``duplicate_article_id`` (the message says whether it is an exact repeat)."""
+    seen = DuplicateIds()
+    for raw in _raw_batches(sources, batch_size):
+        yield seen.assign(normalise_batch(raw))
+
+
+def ingest(sources: pl.DataFrame) -> pl.DataFrame:
+    """One row per input record: Article columns (``article_id, title, text, url, source,
+    published_at, language, source_file, source_row``) plus ``reason, field, message, raw``
+    (all null on good rows)."""
+    batches = list(iter_ingest(sources))
+    if not batches:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    return pl.concat(batches, how="vertical")

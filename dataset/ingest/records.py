@@ -1,0 +1,176 @@
+"""Raw records → Article rows (plus reject columns), vectorised over a batch.
+
+Checks run in a fixed order and the first failing one names the record's reason: read errors
+from the reader, NUL bytes, missing text, too large, empty article, unparseable date, then
+duplicate ids across the whole run (first one wins).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+from dataset.ingest.decode import MAX_RECORD_BYTES
+from dataset.ingest.readers import FIELDS, RAW_SCHEMA, html_record
+from schemas.reasons import Reason
+
+ARTICLE_COLUMNS = ("article_id", "title", "text", "url", "source", "published_at", "language",
+                   "source_file", "source_row")
+REJECT_COLUMNS = ("reason", "field", "message", "raw")
+OUTPUT_SCHEMA: dict[str, pl.DataType] = {
+    "article_id": pl.String(), "title": pl.String(), "text": pl.String(), "url": pl.String(),
+    "source": pl.String(), "published_at": pl.Date(), "language": pl.String(),
+    "source_file": pl.String(), "source_row": pl.Int64(),
+    "reason": pl.String(), "field": pl.String(), "message": pl.String(), "raw": pl.String(),
+}
+#: ISO 8601 date, optionally with a time and zone; we keep the calendar date as written
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
+
+
+def _extract_html_rows(raw: pl.DataFrame) -> pl.DataFrame:
+    """Records that give ``html`` but no ``text`` (JSONL/CSV/Parquet): run main-text extraction."""
+    todo = raw["html"].is_not_null() & raw["text"].is_null() & raw["reason"].is_null()
+    if not todo.any():
+        return raw
+    rows = raw.to_dicts()
+    for i in todo.arg_true().to_list():
+        page = html_record(rows[i]["html"])
+        for key, value in page.items():
+            if rows[i].get(key) is None or key == "text":
+                rows[i][key] = value
+    return pl.DataFrame(rows, schema=RAW_SCHEMA)
+
+
+def _page_is_debris(frame: pl.DataFrame) -> pl.Series:
+    """True where an HTML record's extracted text has no article line (only nav, cookie notices)."""
+    from dataset.clean import has_article_text  # clean owns the boilerplate phrase lists
+
+    from_html = ((frame["format"] == "html") | frame["html"].is_not_null()) & frame["text"].is_not_null() \
+        & frame["reason"].is_null()
+    flags = [False] * frame.height
+    for i in from_html.arg_true().to_list():
+        flags[i] = not has_article_text(frame["text"][i])
+    return pl.Series(flags, dtype=pl.Boolean)
+
+
+def _first_failure(*checks: tuple[pl.Expr, Reason, str | pl.Expr | None, pl.Expr]) -> list[pl.Expr]:
+    """reason/field/message columns from the first failing (condition, reason, field, message)."""
+    reason = pl.col("reason")
+    field = pl.col("field")
+    message = pl.col("message")
+    for cond, code, fld, msg in reversed(checks):
+        hit = pl.col("reason").is_null() & cond
+        reason = pl.when(hit).then(pl.lit(code.value)).otherwise(reason)
+        fld = fld if isinstance(fld, pl.Expr) else pl.lit(fld, pl.String)
+        field = pl.when(hit).then(fld).otherwise(field)
+        message = pl.when(hit).then(msg).otherwise(message)
+    return [reason.alias("reason"), field.alias("field"), message.alias("message")]
+
+
+def _where(prefix: str = "") -> pl.Expr:
+    """``FILE line N: `` (JSONL) or ``FILE row N: `` — every message names file and row."""
+    unit = pl.when(pl.col("format") == "jsonl").then(pl.lit("line")).otherwise(pl.lit("row"))
+    return pl.format("{} {} {}: " + prefix, pl.col("source_file"), unit, pl.col("source_row").fill_null(0))
+
+
+def normalise_batch(raw: pl.DataFrame) -> pl.DataFrame:
+    """A reader batch (``RAW_SCHEMA``) → article columns + reject columns (ids not yet assigned)."""
+    raw = _extract_html_rows(raw.select([pl.col(c).cast(t) for c, t in RAW_SCHEMA.items()]))
+    debris = _page_is_debris(raw)
+    text_fields = [f for f in FIELDS if f != "html"]
+    frame = raw.with_columns(
+        [pl.col(f).str.replace_all("\r\n", "\n", literal=True).str.replace_all("\r", "\n", literal=True)
+         .str.normalize("NFC") for f in text_fields],
+        _debris=debris,
+    )
+    stripped = pl.col("text").str.strip_chars()
+    nul_field = pl.coalesce([pl.when(pl.col(f).str.contains("\x00", literal=True)).then(pl.lit(f))
+                             for f in text_fields])
+    date_text = pl.col("published_at").str.strip_chars()
+    date_ok = date_text.str.contains(_ISO_DATE) & date_text.str.slice(0, 10).str.strptime(
+        pl.Date, "%Y-%m-%d", strict=False).is_not_null()
+    frame = frame.with_columns(_first_failure(
+        (nul_field.is_not_null(), Reason.NUL_BYTES, nul_field,
+         _where().add(pl.format("field '{}' contains NUL bytes; this is binary or a broken export — fix: "
+                                "remove the NUL bytes", nul_field))),
+        (pl.col("text").is_null() & (pl.col("format") == "jsonl"), Reason.MISSING_TEXT, "text",
+         _where("the record has no 'text' or 'html' field (or both are null) — fix: add the article text")),
+        (pl.col("text").str.len_bytes() > MAX_RECORD_BYTES, Reason.TOO_LARGE, "text",
+         _where(f"the article is over the {MAX_RECORD_BYTES:,}-byte limit — fix: split it")),
+        (pl.col("_debris"), Reason.EMPTY_ARTICLE, "text",
+         _where("the page has no article text, only navigation, scripts or cookie notices "
+                "(raw keeps what was extracted) — fix: check the page or leave it out")),
+        (stripped.fill_null("") == "", Reason.EMPTY_ARTICLE, "text",
+         _where("the article is empty (no text, or only whitespace) — fix: leave it out or add its text")),
+        (date_text.is_not_null() & (date_text != "") & ~date_ok, Reason.WRONG_TYPE, "published_at",
+         _where().add(pl.format("published_at {} is not an ISO date (expected YYYY-MM-DD, optionally "
+                                "with a time) — fix: reformat it or leave it empty",
+                                pl.col("published_at").str.slice(0, 60)))),
+    ))
+    good = pl.col("reason").is_null()
+    title = pl.col("title").str.replace_all(r"\s+", " ").str.strip_chars()
+    title = pl.when(title == "").then(None).otherwise(title)
+    first_line = pl.col("text").str.strip_chars_start().str.extract(r"^([^\n]*)").str.strip_chars()
+    text = pl.when(good & title.is_not_null()
+                   & ~pl.col("text").str.strip_chars_start().str.starts_with(title.fill_null("")))
+    text = text.then(pl.concat_str([title, pl.lit("\n\n"), pl.col("text")])).otherwise(pl.col("text"))
+
+    def blank_to_null(name: str, lower: bool = False) -> pl.Expr:
+        value = pl.col(name).str.strip_chars()
+        value = value.str.to_lowercase() if lower else value
+        return pl.when(value == "").then(None).otherwise(value).alias(name)
+
+    record_json = pl.struct([pl.col(f) for f in FIELDS]).struct.json_encode()
+    return frame.select(
+        blank_to_null("id").alias("article_id"),
+        pl.coalesce([title, pl.when(good).then(first_line)]).alias("title"),
+        pl.when(good).then(text).alias("text"),
+        blank_to_null("url"),
+        blank_to_null("source"),
+        pl.when(good & date_ok).then(date_text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+        .alias("published_at"),
+        blank_to_null("language", lower=True),
+        "source_file", "source_row", "reason", "field", "message",
+        pl.when(good).then(None).otherwise(pl.coalesce(pl.col("raw"), record_json)).alias("raw"),
+    )
+
+
+class DuplicateIds:
+    """Article ids seen so far in a run (id → text fingerprint); the first one wins."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[bytes, str, int]] = {}
+
+    def assign(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Fill hash ids for records without one and quarantine repeated ids."""
+        ids = frame["article_id"].to_list()
+        texts = frame["text"].to_list()
+        reasons = frame["reason"].to_list()
+        fields = frame["field"].to_list()
+        messages = frame["message"].to_list()
+        raws = frame["raw"].to_list()
+        files = frame["source_file"].to_list()
+        rows = frame["source_row"].to_list()
+        for i, text in enumerate(texts):
+            if reasons[i] is not None:
+                continue
+            digest = hashlib.sha256(text.encode("utf-8")).digest()
+            if ids[i] is None:
+                ids[i] = "a" + digest.hex()[:16]
+            first = self._seen.get(ids[i])
+            if first is None:
+                self._seen[ids[i]] = (digest[:16], files[i], rows[i])
+                continue
+            kind = ("an exact repeat (same id, same text)" if first[0] == digest[:16]
+                    else "the same id with a different text")
+            reasons[i], fields[i], raws[i] = Reason.DUPLICATE_ID.value, "id", text
+            messages[i] = (f"{files[i]} row {rows[i]}: article id {ids[i]!r} is {kind} of {first[1]} row "
+                           f"{first[2]}; the first one was kept — fix: give each article a unique id or "
+                           "remove the repeat")
+            texts[i] = None
+        return frame.with_columns(
+            pl.Series("article_id", ids, dtype=pl.String), pl.Series("text", texts, dtype=pl.String),
+            pl.Series("reason", reasons, dtype=pl.String), pl.Series("field", fields, dtype=pl.String),
+            pl.Series("message", messages, dtype=pl.String), pl.Series("raw", raws, dtype=pl.String),
+        ).select(list(OUTPUT_SCHEMA))
