@@ -62,7 +62,7 @@ class Labels(NamedTuple):
 
     event_type: str | None
     sub_event_type: str | None
-    spans: tuple[tuple[str, int, int, str], ...]  # (label, start, end, text) sorted
+    spans: tuple[tuple[str, int, int, str], ...]  # (label, start, end, text) in text order
 
 
 class ResultProblem(ValueError):
@@ -96,12 +96,17 @@ def parse_result(result, text: str, *, cancelled: bool = False) -> Labels:
                                 f"result from control {name!r} of type {kind!r} is not in the config")
     if not paths:
         if cancelled:
-            return Labels(None, None, tuple(sorted(spans)))
+            return Labels(None, None, _ordered(spans))
         raise ResultProblem(Reason.MALFORMED_RESULT, "no event type chosen")
     if len(paths) > 1:
         raise ResultProblem(Reason.MALFORMED_RESULT, f"{len(paths)} event types chosen, expected one")
     event_type, sub = _parse_path(paths[0])
-    return Labels(event_type, sub, tuple(sorted(spans)))
+    return Labels(event_type, sub, _ordered(spans))
+
+
+def _ordered(spans) -> tuple[tuple[str, int, int, str], ...]:
+    """Spans in text order (start, end, label): the canonical order on both sides."""
+    return tuple(sorted(spans, key=lambda s: (s[1], s[2], s[0])))
 
 
 def _parse_path(path) -> tuple[str | None, str | None]:

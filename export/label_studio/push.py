@@ -28,6 +28,7 @@ from schemas.taxonomy import NO_EVENT, PARENT_OF
 ORDERS = ("document", "uncertain", "score")
 DEFAULT_BATCH = 1000
 SALT_MARK = "conflictset-salt:"
+MAX_TITLE = 50  # Label Studio's limit
 #: the sentence columns a push needs besides the pre-label columns
 SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "language", "title",
                     "source", "published_at", "prev_text", "next_text")
@@ -201,6 +202,9 @@ def read_sentences(build_dir: str | Path) -> pl.DataFrame:
 # -- the project --------------------------------------------------------------------------------
 def ensure_project(client: StudioClient, title: str) -> dict:
     """The project titled ``title``, created with our config; refuses one whose config changed."""
+    if not 1 <= len(title) <= MAX_TITLE:
+        raise InputError(f"project title {title!r} has {len(title)} characters; Label Studio allows "
+                         f"1 to {MAX_TITLE}", field="--project", fix="choose a shorter title")
     project = client.find_project(title)
     if project is None:
         description = (f"Created by conflictset. Keep this line: {cfg.hash_marker()} "

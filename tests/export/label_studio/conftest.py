@@ -127,4 +127,4 @@ def client(studio):
 @pytest.fixture
 def project_title(request) -> str:
     # one project per test: tests stay independent on the shared server
-    return f"t-{request.node.name}-{time.time_ns()}"[:200]
+    return f"{request.node.name.removeprefix('test_')[:30]}-{time.time_ns() % 10**9}"
