@@ -1,12 +1,22 @@
-"""Pre-labelling (placeholder until the rules land): adds the label columns as nulls."""
+"""Stage ``prelabel``: a rule-based ACLED guess for every sentence, with spans.
+
+``prelabel(sentences)`` adds the columns of :data:`PRELABEL_COLUMNS` (dtype source of truth).
+Pipeline: vectorised lexicon matching (:mod:`.matcher`) → labelling functions (:mod:`.rules`)
+→ one decision per sentence (:mod:`.decide`, where the precedence and score are documented)
+→ spans for actors, places, fatalities and dates (:mod:`.spans`).
+
+No-event rows have null labels; their ``score`` is the confidence that there is no event
+(0.9 when nothing fired, lower when evidence was vetoed), so one sort key serves review queues.
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
-PRELABEL_VERSION = "rules-0.0.0"
+PRELABEL_VERSION = "rules-1.0.0"
 
 SPAN_DTYPE = pl.List(pl.Struct({"label": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String}))
+SPAN_LABELS = ("ACTOR", "LOCATION", "FATALITIES", "DATE")
 
 PRELABEL_COLUMNS: dict[str, pl.DataType] = {
     "event_type": pl.String(),
@@ -27,8 +37,14 @@ PRELABEL_COLUMNS: dict[str, pl.DataType] = {
     "prelabel_version": pl.String(),
 }
 
+REQUIRED_INPUT = ("text", "language", "role")
+
 
 def prelabel(sentences: pl.DataFrame) -> pl.DataFrame:
-    return sentences.with_columns(
-        [pl.lit(None, dtype=dt).alias(name) for name, dt in PRELABEL_COLUMNS.items() if name != "score"]
-    ).with_columns(pl.lit(0.0).alias("score"), pl.lit(PRELABEL_VERSION).alias("prelabel_version"))
+    """Add the pre-label columns to a sentences frame (input columns are kept unchanged)."""
+    from dataset.prelabel.pipeline import run
+
+    return run(sentences)
+
+
+__all__ = ["prelabel", "PRELABEL_VERSION", "PRELABEL_COLUMNS", "SPAN_DTYPE", "SPAN_LABELS"]

@@ -1,0 +1,116 @@
+"""One label per sentence from the rule votes.
+
+How pre-labelling decides
+-------------------------
+1. Every rule (:mod:`dataset.prelabel.rules`) votes a strength for its sub-event type: 1.0 for a
+   strong trigger, 0.5 for a weak one, 0 to abstain; a few override votes are stronger (1.2 for
+   a defused/intercepted device over the explosion it would have been, 1.3 for a town taken
+   "without a fight" over the territory battles).
+2. Sentence-level cues scale every vote: a question headline, an intent/future cue ("plans to",
+   "threatened to", "wil") or a reported aim ("aims to", "is erop gericht om") veto (× 0);
+   speculation ("could", "may", "zou kunnen") × 0.6; negation ("not", "geen") × 0.8; non-conflict
+   happenings (disasters and accidents, crime, diplomacy) and claims of responsibility × 0.45.
+3. The strongest remaining vote wins if it is at least 0.5; otherwise the sentence is "no event"
+   (all label columns null). Ties go to the earlier entry of this order, which follows ACLED's
+   precedence: Battles (a ground battle with air support is a battle), Explosions/Remote violence
+   (an explosion that kills civilians is an explosion), Riots (a protest that turns violent is a
+   riot), Protests (excessive force > intervention > peaceful), Violence against civilians,
+   Strategic developments; inside an event type the codebook order (the earlier sub-type wins).
+4. ``score`` estimates how likely the proposed label is right, for sorting review queues:
+   for an event, ``0.35 + 0.45 × strength`` (strength capped at 1) plus 0.1 when no rule of another
+   event type also voted ≥ 0.5, minus 0.1 when a speculation/negation/non-conflict cue lowered it;
+   for "no event", 0.9 when no rule voted at all and lower (down to 0.45) the stronger the
+   evidence that was vetoed or too weak. The calibration table of ``conflictset evaluate`` shows
+   accuracy by score bucket.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dataset.prelabel.rules import RULES, C
+from schemas.taxonomy import EVENT_TYPES, PARENT_OF, precedence
+
+#: cross-type order used to break ties (see module docstring)
+EVENT_TYPE_ORDER = ("Battles", "Explosions/Remote violence", "Riots", "Protests",
+                    "Violence against civilians", "Strategic developments")
+assert set(EVENT_TYPE_ORDER) == set(EVENT_TYPES)
+
+ORDERED_RULES = tuple(sorted(RULES, key=lambda r: (EVENT_TYPE_ORDER.index(PARENT_OF[r.sub_event_type]),
+                                                   precedence(r.sub_event_type))))
+THRESHOLD = 0.5
+SPECULATION, NEGATION, NON_EVENT = 0.6, 0.8, 0.45
+NON_EVENT_CUES = ("disaster", "crime", "diplomacy")
+NON_EVENT_STRONG = 0.9
+
+
+def question_headline() -> pl.Expr:
+    return (pl.col("role") == "headline") & pl.col("text").str.strip_chars().str.ends_with("?")
+
+
+def factor() -> pl.Expr:
+    """Product of the cue multipliers (0 = veto)."""
+    veto = question_headline().fill_null(False) | C("intent") | C("aims")
+    non_event = pl.any_horizontal(C(c) for c in NON_EVENT_CUES)
+    return (
+        pl.when(veto).then(0.0).otherwise(1.0)
+        * pl.when(C("speculation")).then(SPECULATION).otherwise(1.0)
+        * pl.when(C("negation")).then(NEGATION).otherwise(1.0)
+        # non-conflict context: vetoes weak evidence only (strong triggers keep their label)
+        * pl.when(non_event & (pl.col("_raw_max") < 1.0)).then(NON_EVENT)
+          .when(non_event).then(NON_EVENT_STRONG).otherwise(1.0)
+        * pl.when(C("attribution")).then(NON_EVENT).otherwise(1.0)
+    )
+
+
+def cue_evidence() -> pl.Expr:
+    names = ("intent", "aims", "speculation", "negation", "attribution") + NON_EVENT_CUES
+    parts = [pl.when(C(n)).then(pl.lit(f"cue:{n}")) for n in names]
+    parts.append(pl.when(question_headline().fill_null(False)).then(pl.lit("cue:question_headline")))
+    return pl.concat_list(parts).list.drop_nulls()
+
+
+def rule_strengths(frame: pl.DataFrame) -> pl.DataFrame:
+    """Raw vote strength of every rule (columns named after the rules), before cues."""
+    return frame.select([r.expr.alias(r.name) for r in ORDERED_RULES])
+
+
+def decide(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` has ``keys``, ``terms`` (from the matcher), ``text`` and ``role``."""
+    names = [r.name for r in ORDERED_RULES]
+    subs = [r.sub_event_type for r in ORDERED_RULES]
+    parents = [PARENT_OF[s] for s in subs]
+    raw = pl.concat_list(names)
+    work = frame.with_columns([r.expr.alias(r.name) for r in ORDERED_RULES]).with_columns(
+        raw.list.max().alias("_raw_max")).with_columns(factor().alias("_factor"))
+    adj = pl.concat_list([pl.col(n) * pl.col("_factor") for n in names])
+    work = work.with_columns(
+        raw.alias("_raw"), adj.alias("_adj"),
+    ).with_columns(
+        pl.col("_adj").list.arg_max().alias("_best"),
+        pl.col("_adj").list.max().alias("_s"),
+    )
+    best_sub = pl.col("_best").replace_strict(list(range(len(subs))), subs, return_dtype=pl.String)
+    best_parent = pl.col("_best").replace_strict(list(range(len(subs))), parents, return_dtype=pl.String)
+    is_event = pl.col("_s") >= THRESHOLD
+    # strongest vote of a rule from another event type than the winner
+    other = pl.max_horizontal([
+        pl.when(best_parent != pl.lit(p)).then(pl.col("_adj").list.get(i)).otherwise(0.0)
+        for i, p in enumerate(parents)
+    ])
+    event_score = (0.35 + 0.45 * pl.col("_s").clip(0, 1)
+                   + pl.when(other < THRESHOLD).then(0.1).otherwise(0.0)
+                   - pl.when(pl.col("_factor") < 1.0).then(0.1).otherwise(0.0))
+    none_score = 0.9 - 0.45 * pl.col("_raw_max").clip(0, 1)
+    voted = pl.concat_list([pl.when(pl.col(n) * pl.col("_factor") > 0).then(pl.lit(n)) for n in names]).list.drop_nulls()
+    winner_terms = pl.col("terms").list.eval(
+        pl.element().filter(pl.element().str.starts_with("T:" ) | pl.element().str.starts_with("W:")))
+    out = work.select(
+        pl.when(is_event).then(best_parent).alias("event_type"),
+        pl.when(is_event).then(best_sub).alias("sub_event_type"),
+        pl.when(is_event).then(event_score).otherwise(none_score).clip(0.0, 1.0).cast(pl.Float64).alias("score"),
+        pl.concat_list(voted, cue_evidence(), winner_terms).alias("evidence"),
+    )
+    from schemas.taxonomy import DISORDER_OF
+    return out.with_columns(
+        pl.col("sub_event_type").replace_strict(DISORDER_OF, default=None, return_dtype=pl.String).alias("disorder_type"))

@@ -1,0 +1,145 @@
+"""Load the per-language lexicons (``lexicons/<lang>.toml``) into match tables.
+
+A lexicon is data, not code: trigger terms per ACLED sub-event type (keyed by the exact name
+from :mod:`schemas.taxonomy`), cue groups that rules combine, generic actor nouns by inter name,
+death/number words for fatalities and date words. Named armed groups live in ``actors.toml``
+(shared by all languages). Everything is normalised here exactly like the text it is matched
+against (see :mod:`dataset.prelabel.normalise`), so a lexicon author writes plain words.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from dataset.prelabel.normalise import normalise_term
+from schemas.taxonomy import INTER_NAMES, SUB_EVENT_TYPE_NAMES
+
+LEXICON_DIR = Path(__file__).with_name("lexicons")
+LANGUAGES = ("en", "nl", "fr", "es", "de", "ar")
+#: sentences in a language without a lexicon are matched with this one
+FALLBACK_LANGUAGE = "en"
+
+STRONG, WEAK = 1.0, 0.5
+
+# Arabic attaches conjunctions, prepositions and the article to the word: و (and), ف (so),
+# ب (by/in), ل (for), ك (like), ال (the) and their combinations. We generate the prefixed
+# variants of every Arabic term instead of stemming the text (keeps matching one vectorised pass).
+ARABIC_CLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "فب")
+
+
+class LexiconError(ValueError):
+    """A lexicon file names something the taxonomy does not know."""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    language: str
+    triggers: dict[str, dict[str, list[str]]]
+    cues: dict[str, list[str]]
+    actors: dict[str, list[str]]
+    fatalities: dict
+    dates: dict
+    raw: dict = field(repr=False, default_factory=dict)
+
+
+def _arabic_variants(norm: str) -> list[str]:
+    first, sep, rest = norm.partition(" ")
+    has_article = first.startswith("ال")
+    base = first[2:] if has_article else first
+    forms = [first] + [p + first for p in ARABIC_CLITICS]
+    if has_article:  # لل replaces ال after the preposition ل
+        forms.append("لل" + base)
+    else:
+        forms += [p + "ال" + first for p in ("", "و", "ف", "ب", "ك")] + ["لل" + first]
+    return [f + sep + rest for f in forms]
+
+
+def _variants(term: str, language: str) -> list[str]:
+    norm = normalise_term(term)
+    if not norm:
+        return []
+    if language != "ar":
+        return [norm]
+    return list(dict.fromkeys(_arabic_variants(norm)))
+
+
+@functools.lru_cache(maxsize=None)
+def load(language: str) -> Lexicon:
+    path = LEXICON_DIR / f"{language}.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    triggers = data.get("triggers", {})
+    unknown = sorted(set(triggers) - set(SUB_EVENT_TYPE_NAMES))
+    if unknown:
+        raise LexiconError(
+            f"{path.name}: unknown sub-event type(s) {unknown}; lexicon keys must be exact names from "
+            f"schemas.taxonomy.SUB_EVENT_TYPE_NAMES")
+    actors = data.get("actors", {})
+    bad = sorted(set(actors) - set(INTER_NAMES))
+    if bad:
+        raise LexiconError(f"{path.name}: unknown actor inter name(s) {bad}; expected {INTER_NAMES}")
+    return Lexicon(language, triggers, data.get("cues", {}), actors, data.get("fatalities", {}),
+                   data.get("dates", {}), data)
+
+
+@functools.lru_cache(maxsize=None)
+def named_actors() -> tuple[dict, ...]:
+    data = tomllib.loads((LEXICON_DIR / "actors.toml").read_text(encoding="utf-8"))
+    for entry in data["actor"]:
+        if entry["inter"] not in INTER_NAMES:
+            raise LexiconError(f"actors.toml: {entry['name']!r} has inter {entry['inter']!r}; expected one of {INTER_NAMES}")
+    return tuple(data["actor"])
+
+
+def lexicon_for(language: str | None) -> Lexicon:
+    return load(language if language in LANGUAGES else FALLBACK_LANGUAGE)
+
+
+@functools.lru_cache(maxsize=None)
+def term_table(language: str) -> pl.DataFrame:
+    """One row per (pattern, key): ``pattern`` padded (" term "), ``cased`` for acronyms.
+
+    Keys: ``T:<sub>`` strong trigger, ``W:<sub>`` weak trigger, ``C:<cue>`` cue group,
+    ``D`` death word. ``term`` keeps the lexicon spelling for evidence.
+    """
+    lex = lexicon_for(language)
+    rows: list[tuple[str, bool, str, str]] = []
+
+    def add(terms, key, cased=False):
+        for term in terms:
+            if cased:
+                rows.append((f" {term} ", True, key, term))
+            else:
+                for v in _variants(term, lex.language):
+                    rows.append((f" {v} ", False, key, term))
+
+    for sub, groups in lex.triggers.items():
+        add(groups.get("strong", []), f"T:{sub}")
+        add(groups.get("weak", []), f"W:{sub}")
+        add(groups.get("acronyms", []), f"T:{sub}", cased=True)
+    for cue, terms in lex.cues.items():
+        if cue.endswith("_acronyms"):
+            add(terms, f"C:{cue.removesuffix('_acronyms')}", cased=True)
+        else:
+            add(terms, f"C:{cue}")
+    add(lex.fatalities.get("death", []), "D")
+    # named groups also count as their side in the conflict (state / non-state)
+    for entry in named_actors():
+        side = "C:state_forces" if entry["inter"] == "State forces" else "C:nonstate_forces"
+        if entry["inter"] == "External/Other forces":
+            side = "C:state_forces"
+        add(entry.get("terms", []), side)
+        add(entry.get("acronyms", []), side, cased=True)
+    return pl.DataFrame(rows, schema={"pattern": pl.String, "cased": pl.Boolean, "key": pl.String,
+                                      "term": pl.String}, orient="row").unique(maintain_order=True)
+
+
+def all_keys() -> list[str]:
+    keys = set()
+    for lang in LANGUAGES:
+        keys |= set(term_table(lang)["key"].to_list())
+    return sorted(keys)

@@ -1,0 +1,47 @@
+"""Text normalisation for whole-word matching with Aho–Corasick.
+
+Sentences and lexicon terms go through the same steps: Unicode NFC, lower case, every character
+that is not a letter, digit or combining mark becomes one space, and the result is padded with a
+space on both sides. A term ``" car bomb "`` then matches only whole words ("car-bomb" too), which
+agrees with a Unicode word-boundary regex while running at Aho–Corasick speed. The replacement is
+one character for one character, so a match offset in the padded text minus one is the offset in
+the original sentence (for the rare characters whose lower case has another length, the span
+step re-checks the slice).
+
+Acronyms are matched in a second, case-sensitive pass over the same text without lower-casing,
+so "IS" (Islamic State) never matches the verb "is".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import polars as pl
+
+_NON_WORD = r"[^\p{L}\p{N}\p{M}]"
+_NON_WORD_PY = re.compile(r"[^\w]|_")
+
+
+def padded_lower(text: pl.Expr) -> pl.Expr:
+    """NFC, lower case, non-letters → space, padded: the text that lexicon terms are matched on."""
+    return pl.concat_str(pl.lit(" "), text.str.normalize("NFC").str.to_lowercase()
+                         .str.replace_all(_NON_WORD, " "), pl.lit(" "))
+
+
+def padded_cased(text: pl.Expr) -> pl.Expr:
+    """Like :func:`padded_lower` but keeps case: the text acronyms and place names are matched on."""
+    return pl.concat_str(pl.lit(" "), text.str.normalize("NFC").str.replace_all(_NON_WORD, " "), pl.lit(" "))
+
+
+def normalise_term(term: str) -> str:
+    """A lexicon term in the form it has in :func:`padded_lower` text (without the padding)."""
+    text = unicodedata.normalize("NFC", term).lower()
+    text = "".join(ch if (ch.isalnum() or unicodedata.category(ch).startswith("M")) else " " for ch in text)
+    return " ".join(text.split())
+
+
+def normalise_cased(term: str) -> str:
+    text = unicodedata.normalize("NFC", term)
+    text = "".join(ch if (ch.isalnum() or unicodedata.category(ch).startswith("M")) else " " for ch in text)
+    return " ".join(text.split())
