@@ -2,7 +2,7 @@
 
 Sentences are matched by ``sentence_id`` (deterministic from article id and position):
 *added* (only in NEW), *removed* (only in OLD), *relabelled* (in both, final event type or
-sub-event type differ; "No event"/unresolved count as a label). Per event-type category: the
+sub-event type differ; "No event" and "unresolved" count as labels). Per event-type category: the
 counts in each release and the moves. Agreement and pre-label acceptance are recomputed from
 each release's own tables (not read from the manifest) and given as deltas.
 """
@@ -19,6 +19,7 @@ from dataset.errors import InputError
 from export.acceptance import ALL, acceptance
 from export.agreement import agreement
 from schemas import taxonomy as tx
+from schemas.release import UNRESOLVED
 
 NONE_LABEL = tx.NO_EVENT
 
@@ -78,8 +79,16 @@ def _read_release(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _label() -> pl.Expr:
-    return pl.when(pl.col("event_type").is_null()).then(pl.lit(NONE_LABEL)).otherwise(
-        pl.concat_str([pl.col("event_type"), pl.col("sub_event_type")], separator=" / "))
+    return (
+        pl.when(pl.col("label_source") == UNRESOLVED).then(pl.lit(UNRESOLVED))
+        .when(pl.col("event_type").is_null()).then(pl.lit(NONE_LABEL))
+        .otherwise(pl.concat_str([pl.col("event_type"), pl.col("sub_event_type")], separator=" / "))
+    )
+
+
+def _category() -> pl.Expr:
+    return (pl.when(pl.col("label_source") == UNRESOLVED).then(pl.lit(UNRESOLVED))
+            .otherwise(pl.col("event_type").fill_null(NONE_LABEL)))
 
 
 def _figures(sentences: pl.DataFrame, annotations: pl.DataFrame) -> dict[str, float | None]:
@@ -110,8 +119,8 @@ def diff(old: str | os.PathLike, new: str | os.PathLike) -> ReleaseDiff:
     old_s, old_a = _read_release(old_path)
     new_s, new_a = _read_release(new_path)
     cols = ["sentence_id", "label", "label_source", "category"]
-    o = old_s.with_columns(_label().alias("label"), pl.col("event_type").fill_null(NONE_LABEL).alias("category"))
-    n = new_s.with_columns(_label().alias("label"), pl.col("event_type").fill_null(NONE_LABEL).alias("category"))
+    o = old_s.with_columns(_label().alias("label"), _category().alias("category"))
+    n = new_s.with_columns(_label().alias("label"), _category().alias("category"))
     o, n = o.select(cols), n.select(cols)
 
     added = n.join(o, on="sentence_id", how="anti").sort("sentence_id")
@@ -129,7 +138,7 @@ def diff(old: str | os.PathLike, new: str | os.PathLike) -> ReleaseDiff:
     def count(frame: pl.DataFrame, col: str, name: str) -> pl.DataFrame:
         return frame.group_by(pl.col(col).alias("category")).agg(pl.len().cast(pl.Int64).alias(name))
 
-    categories = pl.DataFrame({"category": [*tx.EVENT_TYPES, NONE_LABEL]})
+    categories = pl.DataFrame({"category": [*tx.EVENT_TYPES, NONE_LABEL, UNRESOLVED]})
     per_category = categories
     for frame, col, name in ((o, "category", "n_old"), (n, "category", "n_new"), (added, "category", "added"),
                              (removed, "category", "removed"), (relabelled, "new_category", "relabelled_in"),
