@@ -303,4 +303,5 @@ def link_venv(root: Path, other: Path) -> None:
     """Let another state directory use the one installed venv (no second 1 GB install)."""
     link = venv_dir(other)
     if not link.exists():
+        other.mkdir(parents=True, exist_ok=True)
         link.symlink_to(venv_dir(root).resolve(), target_is_directory=True)
