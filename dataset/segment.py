@@ -15,6 +15,7 @@ Offsets are Python code points (polars ``len_chars`` counts the same unit), so
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 import polars as pl
 import sentencex
@@ -27,7 +28,7 @@ SEPARATOR = "\n\n"
 #: to a period; we hand it a copy with those replaced by a plain space (same code point count)
 _WIDE_SPACE = re.compile(r"[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 #: how much of an article's text decides its language when no language is given
-_ARTICLE_SAMPLE = 3000
+_ARTICLE_SAMPLE = 600
 
 SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "char_start",
                     "char_end", "language", "role")
@@ -58,11 +59,9 @@ def clean_text(segments: pl.DataFrame) -> pl.DataFrame:
     return _clean_texts(kept_segments(segments)).select("article_id", "clean_text")
 
 
-def _split(language: str, text: str) -> list[str]:
-    """sentencex pieces of ``text`` (their concatenation is ``text``)."""
-    if _WIDE_SPACE.search(text) is None:
-        return sentencex.segment(language, text)
-    # rare path: split a copy, then cut the original at the same lengths
+def _split_wide(language: str, text: str) -> list[str]:
+    """sentencex pieces of a text with multi-byte whitespace (their concatenation is ``text``)."""
+    # rare path: split a copy with plain spaces, then cut the original at the same lengths
     pieces, pos = [], 0
     for piece in sentencex.segment(language, _WIDE_SPACE.sub(" ", text)):
         pieces.append(text[pos:pos + len(piece)])
@@ -70,21 +69,64 @@ def _split(language: str, text: str) -> list[str]:
     return pieces
 
 
-def article_languages(texts: pl.DataFrame, given: pl.DataFrame | None) -> pl.Series:
-    """Language of each article: the given ``language`` field (normalised) when present, else
-    detected from the start of its clean text; ``und`` when neither says."""
-    frame = texts.select("article_id", pl.col("clean_text").str.slice(0, _ARTICLE_SAMPLE).str.replace_all(r"\s+", " "))
-    detected = detect(frame.get_column("clean_text"))
-    frame = frame.with_columns(detected.alias("detected"))
+#: a piece ending in an abbreviation's period (same line) whose next piece starts in lower case
+#: — "o.a. om", "d.w.z. dat", "e.g. the" — or a month abbreviation before a day/year number
+_ENDS_WITH_PERIOD = r"\.[^\S\n]*$"
+_MONTH_ABBREVIATION = (r"(?i)\b(jan|feb|febr|mrt|mar|apr|jun|jul|aug|sep|sept|okt|oct|nov|dec|"
+                       r"janv|févr|avr|juil|déc|ene|dic)\.[^\S\n]*$")
+
+
+def _rejoin_abbreviations(pieces: pl.DataFrame) -> pl.DataFrame:
+    """Merge pieces sentencex cut after an abbreviation (it splits "o.a. om" and "jan. 2016").
+
+    A sentence in news text does not start with a lower-case letter, so a piece that does
+    continues the previous one when that one ended with a period on the same line.
+    """
+    prev = pl.col("piece").shift(1)
+    cont = (
+        (pl.col("art_idx").shift(1) == pl.col("art_idx"))
+        & prev.str.contains(_ENDS_WITH_PERIOD)
+        & (pl.col("piece").str.contains(r"^\s*\p{Ll}")
+           | (prev.str.contains(_MONTH_ABBREVIATION) & pl.col("piece").str.contains(r"^\s*\d")))
+    ).fill_null(False)
+    pieces = pieces.with_columns(cont.alias("_cont"))
+    if not pieces.get_column("_cont").any():
+        return pieces.drop("_cont")
+    return (
+        pieces.with_columns((~pl.col("_cont")).cum_sum().alias("_group"))
+        .group_by("_group", maintain_order=True)
+        .agg(pl.col("art_idx").first(), pl.col("piece").str.join(""),
+             pl.col("start").first(), pl.col("end").last())
+        .drop("_group")
+    )
+
+
+def article_languages(texts: pl.DataFrame, given: pl.DataFrame | None) -> pl.DataFrame:
+    """``given`` (the declared ``language`` field, normalised) and ``guess`` (the stopword
+    profile's best language over the start of the clean text, no margin required) per article."""
+    sample = texts.get_column("clean_text").str.slice(0, _ARTICLE_SAMPLE).str.replace_all("\n", " ", literal=True)
+    frame = texts.select("article_id").with_columns(detect(sample, min_margin=1.0).alias("guess"))
     if given is not None and "language" in given.columns:
         frame = frame.join(
             given.select("article_id", normalise_code(pl.col("language")).alias("given")).unique("article_id"),
             on="article_id", how="left", maintain_order="left")
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("given"))
-    return frame.select(
-        pl.coalesce("given", pl.when(pl.col("detected") != UNDETERMINED).then(pl.col("detected")), pl.lit(UNDETERMINED))
-    ).to_series().rename("language")
+    guess = pl.when(pl.col("guess") != UNDETERMINED).then(pl.col("guess"))
+    return frame.select("given", guess.alias("guess"))
+
+
+def _majority(art_idx: pl.Series, detected: pl.Series, n_articles: int) -> pl.Series:
+    """Most frequent clearly detected language per article (ties: alphabetical), else null."""
+    best = (
+        pl.DataFrame({"art_idx": art_idx, "lang": detected})
+        .filter(pl.col("lang").is_not_null() & (pl.col("lang") != UNDETERMINED))
+        .group_by("art_idx", "lang").len()
+        .sort(["art_idx", "len", "lang"], descending=[False, True, False])
+        .unique("art_idx", keep="first")
+    )
+    return (pl.DataFrame({"art_idx": pl.int_range(n_articles, dtype=art_idx.dtype, eager=True)})
+            .join(best, on="art_idx", how="left", maintain_order="left").get_column("lang"))
 
 
 def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = None
@@ -97,28 +139,42 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
     """
     kept = kept_segments(segments)
     texts = _clean_texts(kept)
-    texts = texts.with_columns(article_languages(texts, articles).alias("language"))
+    declared = article_languages(texts, articles)
 
     # sentencex needs a language it knows; an undetermined article is split with English rules
-    split_lang = texts.get_column("language").replace(UNDETERMINED, "en").to_list()
-    pieces = [_split(lang, text) for lang, text in zip(split_lang, texts.get_column("clean_text").to_list())]
+    split_lang = declared.select(pl.coalesce("given", "guess", pl.lit("en"))).to_series().to_list()
+    wide = texts.get_column("clean_text").str.contains(_WIDE_SPACE.pattern).to_list()
+    split = [_split_wide(lang, text) if is_wide else sentencex.segment(lang, text)
+             for lang, text, is_wide in zip(split_lang, texts.get_column("clean_text").to_list(), wide)]
+    # one flat string column plus a count per article: building a list column from Python
+    # lists costs ~3× more than the split itself
+    counts = pl.Series([len(p) for p in split], dtype=pl.Int64)
+    flat = pl.Series("piece", list(chain.from_iterable(split)), dtype=pl.String)
+    # where each article's text starts if all texts of the batch were laid end to end
+    base = (texts.get_column("clean_text").str.len_chars().cast(pl.Int64).cum_sum()
+            - texts.get_column("clean_text").str.len_chars().cast(pl.Int64))
 
-    # Explode from a frame that holds no article text: exploding next to a big text column
-    # copies it into every row (measured 8× slower).
+    # Work in a frame that holds no article text: exploding next to a big text column copies
+    # it into every row (measured 8× slower). Pieces are consecutive, so a running sum of
+    # lengths minus the article's base is each piece's end offset (no per-group window).
+    pieces = (
+        pl.DataFrame({"art_idx": texts.get_column("art_idx").repeat_by(counts).explode(), "piece": flat})
+        .with_columns(pl.col("piece").str.split("\n", inclusive=True))
+        .explode("piece")
+        .drop_nulls("piece")
+        .with_columns(pl.col("piece").str.len_chars().cast(pl.Int64).alias("len"))
+        .with_columns((pl.col("len").cum_sum() - pl.lit(base).gather(pl.col("art_idx"))).alias("end"))
+        .with_columns((pl.col("end") - pl.col("len")).alias("start"))
+    )
+    pieces = _rejoin_abbreviations(pieces)
+
     length = pl.col("piece").str.len_chars()
     stripped = pl.col("piece").str.strip_chars()
     lead = length - pl.col("piece").str.strip_chars_start().str.len_chars()
     trail = pl.col("piece").str.strip_chars_start().str.len_chars() - stripped.str.len_chars()
     sentences = (
-        pl.DataFrame({"art_idx": texts.get_column("art_idx"),
-                      "piece": pl.Series(pieces, dtype=pl.List(pl.String))})
-        .explode("piece")
-        .with_columns(pl.col("piece").str.split("\n", inclusive=True))
-        .explode("piece")
-        .drop_nulls("piece")
-        .with_columns(length.cum_sum().over("art_idx").alias("end"), length.alias("len"))
-        .with_columns(
-            (pl.col("end") - pl.col("len") + lead).alias("char_start"),
+        pieces.with_columns(
+            (pl.col("start") + lead).alias("char_start"),
             (pl.col("end") - trail).alias("char_end"),
             stripped.alias("text"),
         )
@@ -131,21 +187,27 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
     sentences = sentences.with_columns((key + pl.col("char_start")).alias("_key")).join_asof(
         kept.select((key + pl.col("seg_start")).alias("_key"), "role"), on="_key", strategy="backward",
     )
-    sentences = sentences.join(texts.select("art_idx", "article_id", pl.col("language").alias("_article_lang")),
-                               on="art_idx", how="left", maintain_order="left")
+    # rows are ordered by article: the index is the row number minus the article's first row
+    art_idx = sentences.get_column("art_idx")
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = pl.col("art_idx") != pl.col("art_idx").shift(1).fill_null(-1)
     detected = detect(sentences.get_column("text"))
+    # the article's language: declared, else the majority of its clear sentences, else the
+    # profile of its text; it is the fallback of the sentences that are not clear on their own
+    texts = texts.with_columns(
+        pl.coalesce(declared.get_column("given"), _majority(art_idx, detected, texts.height),
+                    declared.get_column("guess"), pl.lit(UNDETERMINED)).alias("language"))
     sentences = sentences.with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).over("art_idx").alias("sentence_index"),
-        detected.alias("_detected"),
-    )
-    sentences = sentences.with_columns(
+        (row - pl.when(first).then(row).forward_fill()).alias("sentence_index"),
+        texts.get_column("article_id").gather(art_idx).alias("article_id"),
+        pl.coalesce(detected, texts.get_column("language").gather(art_idx)).alias("language"),
+    ).with_columns(
         pl.format("{}-{}", "article_id", pl.col("sentence_index").cast(pl.String).str.zfill(5)).alias("sentence_id"),
-        pl.coalesce("_detected", "_article_lang").alias("language"),
     ).select(SENTENCE_COLUMNS)
 
-    counts = sentences.group_by("article_id").agg(pl.len().cast(pl.Int64).alias("n_sentences"))
-    texts = (texts.join(counts, on="article_id", how="left", maintain_order="left")
-             .with_columns(pl.col("n_sentences").fill_null(0))
+    n_sentences = art_idx.value_counts(name="n_sentences")
+    texts = (texts.join(n_sentences, on="art_idx", how="left", maintain_order="left")
+             .with_columns(pl.col("n_sentences").fill_null(0).cast(pl.Int64))
              .select("article_id", "clean_text", "language", "n_sentences"))
     return texts, sentences
 
