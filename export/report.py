@@ -1,7 +1,8 @@
 """``report.html``: a self-contained page of plots — no scripts, no fonts, no network.
 
 The charts are hand-written inline SVG (horizontal bars), so the page opens anywhere, offline,
-and the same figures always give the same bytes.
+and the same figures always give the same bytes. A Content-Security-Policy forbids every fetch,
+so a browser would refuse (and log) any network access the page tried.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from html import escape
 
 import polars as pl
+
+from schemas.release import UNRESOLVED
+from schemas.taxonomy import NO_EVENT
 
 WIDTH, LABEL_W, ROW_H, VALUE_W = 760, 300, 22, 70
 COLOURS = {"bar": "#3b6ea8", "accent": "#c0504d", "grid": "#d9d9d9", "text": "#222222"}
@@ -49,7 +53,9 @@ def _f(v) -> str:
 
 
 def render(*, version: str, license: str, tables, agreement, acceptance, counts: dict) -> str:
-    labels = (tables.sentences.with_columns(pl.col("event_type").fill_null("No event / unresolved"))
+    unresolved = pl.col("label_source") == UNRESOLVED
+    labels = (tables.sentences.with_columns(pl.when(unresolved).then(pl.lit("Unresolved tie"))
+                                            .otherwise(pl.col("event_type").fill_null(NO_EVENT)).alias("event_type"))
               .group_by("event_type").len().sort(["len", "event_type"], descending=[True, False]))
     sources = tables.sentences.group_by("label_source").len().sort("label_source")
     alpha = agreement.per_category.filter(pl.col("level") == "event_type").sort("category")
@@ -83,6 +89,7 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>conflictset {escape(version)} report</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; color: {COLOURS["text"]}; max-width: 800px; }}

@@ -134,13 +134,12 @@ def check_release(root: Path) -> tuple[list[str], pl.DataFrame]:
         if not path.is_file():
             rows.append(_problem(name, Reason.MISSING_FILE, "listed in manifest.json but absent"))
             continue
-        digest = sha256_file(path)
-        if digest != meta.get("sha256"):
+        digest, size = sha256_file(path), path.stat().st_size
+        if digest != meta.get("sha256") or size != meta.get("bytes"):
             rows.append(_problem(name, Reason.CHECKSUM_MISMATCH,
-                                 f"sha256 {digest} differs from the manifest's {meta.get('sha256')}"))
-        if path.stat().st_size != meta.get("bytes"):
-            rows.append(_problem(name, Reason.CHECKSUM_MISMATCH,
-                                 f"{path.stat().st_size} bytes, manifest says {meta.get('bytes')}"))
+                                 f"sha256 {digest} ({size} bytes) differs from the manifest's "
+                                 f"{meta.get('sha256')} ({meta.get('bytes')} bytes); the file was changed "
+                                 "after the release — re-run `conflictset release`"))
         if name.endswith(".parquet"):
             table_problems = check_table(path, name)
             parts.append(table_problems)
