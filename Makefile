@@ -30,7 +30,7 @@ studio-stop: install
 studio-status: install
 	$(CS) studio status
 
-demo: install
+demo: studio-install
 	$(CS) demo --out $(DEMO_OUT)
 
 test: studio-install

@@ -81,7 +81,7 @@ def _register() -> None:
     # Each area registers its commands; a missing module (work in progress) must not break the rest.
     import importlib
 
-    for module in ("build_cmd", "prelabel_cmd", "studio_cmd", "release_cmd"):
+    for module in ("build_cmd", "prelabel_cmd", "studio_cmd", "release_cmd", "demo_cmd"):
         try:
             importlib.import_module(f"dataset.cli.{module}")
         except ModuleNotFoundError as exc:
