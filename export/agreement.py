@@ -108,8 +108,13 @@ def coincidences(counts: np.ndarray) -> np.ndarray:
     return weights.T @ counts - np.diag(weights.sum(axis=0))
 
 
-def _alpha(counts: np.ndarray, distance: np.ndarray) -> LevelAgreement:
-    """α, A_o and A_e for a count matrix and a category distance matrix (0 on the diagonal)."""
+def _alpha(counts: np.ndarray, distance: np.ndarray, *, reference: bool = True) -> LevelAgreement:
+    """α, A_o and A_e for a count matrix and a category distance matrix (0 on the diagonal).
+
+    With ``reference`` α comes from the ``krippendorff`` package; without, from the same
+    coincidence matrices that give A_o and A_e (α = 1 − D_o/D_e) — used for our own
+    hierarchy-aware figure, which the tests check against the package with the same distance.
+    """
     if counts.shape[0] == 0:
         return LevelAgreement(None, None, None)
     o = coincidences(counts)
@@ -121,6 +126,8 @@ def _alpha(counts: np.ndarray, distance: np.ndarray) -> LevelAgreement:
     used = n_c > 0
     if used.sum() <= 1:  # one category only: α is undefined (no variation to agree on)
         return LevelAgreement(None, observed, expected)
+    if not reference:
+        return LevelAgreement(1.0 - (1.0 - observed) / (1.0 - expected), observed, expected)
     idx = np.flatnonzero(used)
 
     def metric(v1, v2, i1, i2, n_v, dtype=np.float64):
@@ -151,8 +158,7 @@ def nominal_alpha(counts: np.ndarray) -> float | None:
     return _alpha(counts, nominal_distance(counts.shape[1])).alpha
 
 
-def per_category(votes: pl.DataFrame, level: str, categories: list[str]) -> pl.DataFrame:
-    counts = value_counts(votes, level, categories)
+def per_category(counts: np.ndarray, level: str, categories: list[str]) -> pl.DataFrame:
     rows = []
     for i, cat in enumerate(categories):
         binary = np.stack([counts[:, i], counts.sum(axis=1) - counts[:, i]], axis=1)
@@ -208,14 +214,14 @@ def agreement(annotations: pl.DataFrame | None) -> AgreementReport:
         "event_type": [*tx.EVENT_TYPES, tx.NO_EVENT],
         "sub_event_type": [*tx.SUB_EVENT_TYPE_NAMES, tx.NO_EVENT],
     }
-    levels, cats, kappas = {}, [], []
+    levels, cats, kappas, counts = {}, [], [], {}
     for level in LEVELS:
-        counts = value_counts(pairable, level, categories[level])
-        levels[level] = _alpha(counts, nominal_distance(len(categories[level])))
-        cats.append(per_category(pairable, level, categories[level]))
+        counts[level] = value_counts(pairable, level, categories[level])
+        levels[level] = _alpha(counts[level], nominal_distance(len(categories[level])))
+        cats.append(per_category(counts[level], level, categories[level]))
         kappas.append(cohen_kappa(pairable, level))
     subs = categories["sub_event_type"]
-    hierarchy = _alpha(value_counts(pairable, "sub_event_type", subs), hierarchy_distance(subs))
+    hierarchy = _alpha(counts["sub_event_type"], hierarchy_distance(subs), reference=False)
     return AgreementReport(
         items_reviewed=per_item.height,
         items_pairable=pairable_ids.height,

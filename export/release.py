@@ -274,6 +274,19 @@ def _staging(out: Path):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publishable(tmp: Path) -> None:
+    """Temporary files and directories are private (0600/0700); a release is for sharing."""
+    mask = _current_umask()
+    for path in (tmp, *tmp.rglob("*")):
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
+
+
 def _swap(tmp: Path, out: Path) -> None:
     """Move the new release in; the old one is set aside first and restored if the move fails."""
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -357,5 +370,6 @@ def _write(out: Path, build_dir, facts: dict) -> dict[str, dict]:
             "figures": {"agreement": facts["agreement"].to_dict(), "acceptance": facts["acceptance"].to_dict()},
         }
         write_json(tmp / "manifest.json", manifest)
+        _publishable(tmp)
         _swap(tmp, out)
     return files

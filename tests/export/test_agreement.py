@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from release_fixtures import ann, make_annotations
-from export.agreement import agreement
+from export.agreement import agreement, hierarchy_distance
 from schemas import taxonomy as tx
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the nominal example with
@@ -149,5 +149,12 @@ def test_alpha_matches_the_reference_on_random_data(items):
     expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
     got = report.levels["sub_event_type"].alpha
     assert math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12)
+    # our hierarchy-aware α equals the package's α with the same distance as a custom metric
+    subs = [None, "Armed clash", "Government regains territory", "Peaceful protest", "Arrests"]
+    dist = hierarchy_distance([s or tx.NO_EVENT for s in subs])
+    metric = lambda v1, v2, i1, i2, n_v, dtype=np.float64: dist[v1.astype(int), v2.astype(int)]  # noqa: E731
+    assert math.isclose(report.hierarchy.alpha, krippendorff.alpha(reliability_data=data, value_domain=list(range(5)),
+                                                                   level_of_measurement=metric),
+                        rel_tol=1e-9, abs_tol=1e-12)
     # distances with partial credit never exceed the nominal ones, so observed agreement can only rise
     assert report.hierarchy.observed >= report.levels["sub_event_type"].observed - 1e-12

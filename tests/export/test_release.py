@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 
 import duckdb
@@ -154,6 +156,14 @@ def test_card_front_matter_and_sections(released):
                     "## Pre-label acceptance", "## Limitations and bias", "## Privacy"):
         assert section in text
     assert "| sub_event_type | 0.357 | 0.400 |" in text
+
+
+def test_release_files_are_readable_by_others_as_the_umask_allows(released):
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(released.stat().st_mode) == 0o777 & ~mask
+    for path in released.rglob("*"):
+        assert stat.S_IMODE(path.stat().st_mode) == (0o777 if path.is_dir() else 0o666) & ~mask
 
 
 def test_two_releases_from_the_same_inputs_are_byte_identical(release_build, tmp_path):
