@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from export.acceptance import acceptance
 from export.adjudicate import adjudicate, ties
@@ -93,3 +95,44 @@ def test_acceptance_per_category(release_sentences, release_annotations):
     assert sub_all["median_lead_time_accepted"] == pytest.approx(sorted(kept)[3] / 2 + sorted(kept)[4] / 2)
     assert sub_all["median_lead_time_corrected"] == pytest.approx(45.0)
     assert len(kept) + len(changed) == 12  # the thirteenth annotation was cancelled
+
+
+LABELS = [None, "Armed clash", "Government regains territory", "Peaceful protest"]
+VOTE = st.tuples(st.sampled_from(["a1-00000", "a1-00001", "a2-00000"]),
+                 st.sampled_from(["ann-aaaaaaaaaa", "ann-bbbbbbbbbb", "ann-cccccccccc", "ann-dddddddddd"]),
+                 st.sampled_from(LABELS), st.booleans(), st.booleans())
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(VOTE, max_size=12), st.randoms(use_true_random=False))
+def test_adjudication_invariants(votes, rnd):
+    sentences = make_sentences()
+    rows = [ann(sid, who, sub, annotation_id=i + 1, cancelled=cancel and not truth, ground_truth=truth)
+            for i, (sid, who, sub, cancel, truth) in enumerate(votes)]
+    frame = make_annotations(rows)
+    final = adjudicate(sentences, frame)
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=rnd.randint(0, 2**32 - 1))
+    assert adjudicate(sentences, shuffled).equals(final)  # row order of the export never matters
+    assert final.height == sentences.height
+    for r in final.iter_rows(named=True):
+        mine = [row for row in rows if row["sentence_id"] == r["sentence_id"] and not row["was_cancelled"]]
+        latest = {row["annotator"]: row["sub_event_type"] for row in sorted(mine, key=lambda x: x["annotation_id"])}
+        assert r["n_annotators"] == len(latest)
+        labels = list(latest.values())
+        if not labels:
+            assert r["label_source"] == "prelabel"
+        elif len(labels) == 1:
+            assert (r["label_source"], r["sub_event_type"]) == ("annotator", labels[0])
+        elif len(set(labels)) == 1:
+            assert (r["label_source"], r["agreement"], r["sub_event_type"]) == ("consensus", True, labels[0])
+        else:
+            assert r["agreement"] is False
+            truths = {row["sub_event_type"] for row in mine if row["ground_truth"]}
+            top = max(labels.count(x) for x in set(labels))
+            if len(truths) == 1:
+                assert (r["label_source"], r["sub_event_type"]) == ("adjudicated", truths.pop())
+            elif 2 * top > len(labels):
+                assert r["label_source"] == "consensus"
+                assert labels.count(r["sub_event_type"]) == top
+            else:
+                assert (r["label_source"], r["event_type"]) == (UNRESOLVED, None)
