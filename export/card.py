@@ -118,6 +118,11 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
         "included in the table, excluded from every figure). Annotators appear only under pseudonyms; no "
         "demographic information was collected.",
         "",
+        f"Set aside, not lost: {counts.get('annotation_quarantine_rows', 0)} Label Studio results that could "
+        f"not be parsed and {counts.get('quarantine_rows', 0)} input records the build rejected (both with "
+        f"reason codes in the build directory); {counts['orphan_annotations']} annotations refer to sentences "
+        "not in this build.",
+        "",
         "## Agreement",
         "",
         f"Computed on {agreement.items_pairable} sentences with at least two annotators "

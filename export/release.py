@@ -42,7 +42,8 @@ from schemas.release import (
 from schemas.validation import ValidationFailed, validate
 
 DATA_FILES = ("data/events.parquet", "data/sentences.parquet", "data/annotations.parquet")
-INPUT_FILES = ("sentences.parquet", "articles.parquet", "annotations.parquet", "tasks.parquet")
+INPUT_FILES = ("sentences.parquet", "articles.parquet", "segments.parquet", "quarantine.parquet",
+               "annotations.parquet", "tasks.parquet", "annotation_quarantine.parquet")
 DEFAULT_LICENSE = "cc-by-4.0"
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
@@ -126,6 +127,23 @@ def read_build(build_dir: str | os.PathLike) -> tuple[pl.DataFrame, pl.DataFrame
     ann_path = build / "annotations.parquet"
     annotations = _read(ann_path, ANNOTATION_COLUMNS) if ann_path.is_file() else None
     return sentences, annotations
+
+
+def quarantined(build_dir: str | os.PathLike) -> dict[str, int]:
+    """Rows the build and the pull set aside (reported in the card, never silently dropped)."""
+    build = Path(build_dir)
+    return {f"{name.removesuffix('.parquet')}_rows": pl.scan_parquet(build / name).select(pl.len()).collect().item()
+            for name in ("quarantine.parquet", "annotation_quarantine.parquet") if (build / name).is_file()}
+
+
+def load_ties(build_dir: str | os.PathLike) -> pl.DataFrame:
+    """The unresolved sentences of a build (``sentence_id, n_annotators, candidate_labels``).
+
+    For ``conflictset push --adjudicate``: these go back to Label Studio, where a ground-truth
+    annotation decides them at the next pull.
+    """
+    sentences, annotations = read_build(build_dir)
+    return ties(run_stage("adjudicate", adjudicate, sentences, annotations))
 
 
 def fingerprints(build_dir: str | os.PathLike) -> dict[str, dict]:
@@ -332,6 +350,7 @@ def release(build_dir: str | os.PathLike, version: str, out: str | os.PathLike, 
         "annotations": tables.annotations.height,
         "ties": tables.ties.height,
         "orphan_annotations": tables.orphan_annotations,
+        **quarantined(build_dir),
         **{f"label_source_{k}": v for k, v in sorted(
             tables.sentences.group_by("label_source").len().iter_rows())},
     }

@@ -214,3 +214,21 @@ def test_cli_release(release_build, tmp_path):
     assert "1 tie(s) left unresolved" in result.output
     bad = CliRunner().invoke(main, ["release", str(release_build), "--version", "2.0", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "error: version '2.0' is not X.Y.Z" in bad.output
+
+
+def test_quarantined_rows_are_counted_and_ties_can_be_loaded_for_adjudication(release_build, tmp_path):
+    from dataset.io import write_parquet
+    from export.release import load_ties
+    from schemas.pipeline import QUARANTINE_SCHEMA
+
+    bad = pl.DataFrame([{"stage": "from_label_studio", "source_file": "export.json", "source_row": 7,
+                         "field": "result", "reason": "unknown_label", "message": "unknown label 'Fight'",
+                         "raw": "{}"}], schema=QUARANTINE_SCHEMA)
+    write_parquet(bad, release_build / "annotation_quarantine.parquet")
+    summary = release(release_build, "1.0.0", tmp_path / "release")
+    assert summary.counts["annotation_quarantine_rows"] == 1
+    manifest = json.loads((tmp_path / "release" / "manifest.json").read_text())
+    assert "annotation_quarantine.parquet" in manifest["inputs"]
+    assert "Set aside, not lost: 1 Label Studio results" in (tmp_path / "release" / "README.md").read_text()
+    listed = load_ties(release_build)
+    assert listed["sentence_id"].to_list() == ["a2-00001"]
