@@ -28,7 +28,7 @@ SEPARATOR = "\n\n"
 #: to a period; we hand it a copy with those replaced by a plain space (same code point count)
 _WIDE_SPACE = re.compile(r"[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 #: how much of an article's text decides its language when no language is given
-_ARTICLE_SAMPLE = 600
+_ARTICLE_SAMPLE = 400
 
 SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "char_start",
                     "char_end", "language", "role")
@@ -69,31 +69,40 @@ def _split_wide(language: str, text: str) -> list[str]:
     return pieces
 
 
-#: a piece ending in an abbreviation's period (same line) whose next piece starts in lower case
-#: — "o.a. om", "d.w.z. dat", "e.g. the" — or a month abbreviation before a day/year number
-_ENDS_WITH_PERIOD = r"\.[^\S\n]*$"
+#: month abbreviations whose period is no sentence end before a day or year ("3 jan. 2016")
 _MONTH_ABBREVIATION = (r"(?i)\b(jan|feb|febr|mrt|mar|apr|jun|jul|aug|sep|sept|okt|oct|nov|dec|"
-                       r"janv|févr|avr|juil|déc|ene|dic)\.[^\S\n]*$")
+                       r"janv|févr|avr|juil|déc|ene|dic)\.$")
 
 
 def _rejoin_abbreviations(pieces: pl.DataFrame) -> pl.DataFrame:
     """Merge pieces sentencex cut after an abbreviation (it splits "o.a. om" and "jan. 2016").
 
     A sentence in news text does not start with a lower-case letter, so a piece that does
-    continues the previous one when that one ended with a period on the same line.
+    continues the previous one when that one ended with a period on the same line; so does a
+    number after a month abbreviation. Only the few pieces that start with a lower-case letter
+    or a digit are examined further (anchored checks and short tails keep this cheap).
     """
-    prev = pl.col("piece").shift(1)
-    cont = (
-        (pl.col("art_idx").shift(1) == pl.col("art_idx"))
-        & prev.str.contains(_ENDS_WITH_PERIOD)
-        & (pl.col("piece").str.contains(r"^\s*\p{Ll}")
-           | (prev.str.contains(_MONTH_ABBREVIATION) & pl.col("piece").str.contains(r"^\s*\d")))
-    ).fill_null(False)
-    pieces = pieces.with_columns(cont.alias("_cont"))
-    if not pieces.get_column("_cont").any():
-        return pieces.drop("_cont")
+    head = pl.col("piece").str.strip_chars_start().str.slice(0, 1)
+    candidates = pieces.with_row_index("_row").filter(
+        head.str.contains(r"^[\p{Ll}\d]") & (pl.col("_row") > 0)
+    ).select("_row", "art_idx", head.str.contains(r"^\d").alias("_digit"))
+    if candidates.height == 0:
+        return pieces
+    prev_rows = candidates.get_column("_row") - 1
+    prev = pl.DataFrame({
+        "art": pieces.get_column("art_idx").gather(prev_rows),
+        # the previous piece without trailing spaces/tabs (a newline there means a line end)
+        "tail": pieces.get_column("piece").gather(prev_rows).str.strip_chars_end(" \t").str.tail(8),
+    })
+    cont_rows = pl.concat([candidates, prev], how="horizontal").filter(
+        (pl.col("art") == pl.col("art_idx")) & pl.col("tail").str.ends_with(".")
+        & (~pl.col("_digit") | pl.col("tail").str.contains(_MONTH_ABBREVIATION))
+    ).get_column("_row")
+    if cont_rows.len() == 0:
+        return pieces
+    cont = pl.int_range(pl.len(), dtype=cont_rows.dtype).is_in(cont_rows.implode())
     return (
-        pieces.with_columns((~pl.col("_cont")).cum_sum().alias("_group"))
+        pieces.with_columns((~cont).cum_sum().alias("_group"))
         .group_by("_group", maintain_order=True)
         .agg(pl.col("art_idx").first(), pl.col("piece").str.join(""),
              pl.col("start").first(), pl.col("end").last())
@@ -102,18 +111,25 @@ def _rejoin_abbreviations(pieces: pl.DataFrame) -> pl.DataFrame:
 
 
 def article_languages(texts: pl.DataFrame, given: pl.DataFrame | None) -> pl.DataFrame:
-    """``given`` (the declared ``language`` field, normalised) and ``guess`` (the stopword
-    profile's best language over the start of the clean text, no margin required) per article."""
-    sample = texts.get_column("clean_text").str.slice(0, _ARTICLE_SAMPLE).str.replace_all("\n", " ", literal=True)
-    frame = texts.select("article_id").with_columns(detect(sample, min_margin=1.0).alias("guess"))
+    """``given`` (the declared ``language`` field, normalised) and, for articles without one,
+    ``guess`` (the stopword profile's best language over the start of the clean text, no
+    margin required) per article."""
+    frame = texts.select("article_id")
     if given is not None and "language" in given.columns:
         frame = frame.join(
             given.select("article_id", normalise_code(pl.col("language")).alias("given")).unique("article_id"),
             on="article_id", how="left", maintain_order="left")
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("given"))
-    guess = pl.when(pl.col("guess") != UNDETERMINED).then(pl.col("guess"))
-    return frame.select("given", guess.alias("guess"))
+    frame = frame.with_row_index("_row")
+    undeclared = frame.filter(pl.col("given").is_null()).get_column("_row")
+    guess = pl.Series("guess", [None] * frame.height, dtype=pl.String)
+    if undeclared.len():
+        sample = (texts.get_column("clean_text").gather(undeclared).str.slice(0, _ARTICLE_SAMPLE)
+                  .str.replace_all("\n", " ", literal=True))
+        found = detect(sample, min_margin=1.0)
+        guess = guess.scatter(undeclared, found.replace(UNDETERMINED, None))
+    return frame.select("given").with_columns(guess)
 
 
 def _majority(art_idx: pl.Series, detected: pl.Series, n_articles: int) -> pl.Series:
