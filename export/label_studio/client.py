@@ -90,17 +90,21 @@ class StudioClient:
         self.close()
 
     # -- projects -------------------------------------------------------------------------
-    def projects(self) -> Iterator[dict]:
+    def projects(self, title: str | None = None) -> Iterator[dict]:
+        """``{id, title}`` of every project (``title``: those whose title contains it)."""
         page = 1
         while True:
-            body = self.request("GET", "/api/projects/", params={"page": page, "page_size": 100}).json()
+            params = {"page": page, "page_size": 100, "include": "id,title"}
+            if title:
+                params["title"] = title
+            body = self.request("GET", "/api/projects/", params=params).json()
             yield from body["results"]
             if not body.get("next"):
                 return
             page += 1
 
     def find_project(self, title: str) -> dict | None:
-        matches = [p for p in self.projects() if p["title"] == title]
+        matches = [p for p in self.projects(title) if p["title"] == title]
         if len(matches) > 1:
             raise ProjectMissing(
                 f"{len(matches)} projects are titled {title!r} on {self.url} (ids "
