@@ -10,12 +10,14 @@ builds the release tables, validates them (codebook consistency included), and w
 Deterministic: tables are sorted by stable keys and written by :func:`dataset.io.write_parquet`
 (fixed settings); no file carries a wall-clock time, so the same inputs give the same bytes.
 Atomic: everything is written into a hidden temporary directory beside ``out`` and swapped in
-with renames; a failure (or a kill) leaves any previous release untouched.
+with renames; a failure (or a kill) leaves any previous release untouched, and the next run
+undoes whatever a killed run left beside ``out`` (see :func:`recover`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -272,6 +274,38 @@ def publish(sentences: pl.DataFrame, annotations: pl.DataFrame | None) -> Releas
 # ---------------------------------------------------------------- writing
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(out: Path) -> None:
+    """Undo what a killed release left beside ``out``.
+
+    A kill between the two renames of the swap leaves the previous release at
+    ``.NAME.old-PID`` and nothing at ``out``: it is moved back. Staging directories
+    (``.NAME.PID.*.tmp``) of processes that no longer run are removed.
+    """
+    if not out.parent.is_dir():
+        return
+    for path in sorted(out.parent.glob(f".{glob.escape(out.name)}.*")):
+        match = re.fullmatch(rf"\.{re.escape(out.name)}\.(?:old-(\d+)|(\d+)\..*\.tmp)", path.name)
+        if not match or not path.is_dir():
+            continue
+        old_pid, tmp_pid = match.groups()
+        if _alive(int(old_pid or tmp_pid)):
+            continue  # another release is running right now
+        if old_pid and not out.exists():
+            os.replace(path, out)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def _check_out(out: Path) -> None:
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").is_file())):
         raise OutputError(f"{out} exists and is not a conflictset release (no manifest.json); refusing to "
@@ -283,7 +317,7 @@ def _staging(out: Path):
     """A hidden temporary directory beside ``out``; removed unless it was swapped in."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".tmp", dir=out.parent))
     except OSError as exc:
         raise _output_error(out, exc) from None
     try:
@@ -339,6 +373,10 @@ def release(build_dir: str | os.PathLike, version: str, out: str | os.PathLike, 
     if not _SEMVER.match(version):
         raise InputError(f"version {version!r} is not X.Y.Z", fix="use a semantic version such as 1.0.0")
     out = Path(out).absolute()
+    try:
+        recover(out)
+    except OSError as exc:
+        raise _output_error(out, exc) from None
     _check_out(out)
     sentences, annotations = read_build(build_dir)
     tables = run_stage("publish", publish, sentences, annotations)

@@ -190,3 +190,27 @@ def test_full_disk_while_writing(tmp_path, previous, monkeypatch):
     assert result.exit_code == 3
     assert "the disk is full" in result.output
     assert_untouched(previous, before)
+
+
+def test_the_next_run_recovers_what_a_killed_release_left(tmp_path, previous):
+    before = snapshot(previous)
+    dead = 2**22 + 12345  # above the default pid_max, so no process has it
+    # killed between the two renames: the old release set aside, nothing under the final name
+    os.replace(previous, previous.with_name(f".release.old-{dead}"))
+    # and a staging directory of the dead process
+    stale = previous.with_name(f".release.{dead}.abc123.tmp")
+    (stale / "data").mkdir(parents=True)
+    (stale / "data" / "events.parquet").write_bytes(b"partial")
+    # the next run fails validation, so only the recovery shows
+    result = run_release(broken_build(tmp_path, "a2-00003", event_type="Battles"), previous)
+    assert result.exit_code == 4
+    assert_untouched(previous, before)
+
+
+def test_a_running_release_is_not_disturbed(tmp_path, previous):
+    mine = previous.with_name(f".release.{os.getpid()}.xyz.tmp")
+    mine.mkdir()
+    result = run_release(broken_build(tmp_path, "a2-00003", event_type="Battles"), previous)
+    assert result.exit_code == 4
+    assert mine.is_dir()  # a live process's staging directory is left alone
+    mine.rmdir()
