@@ -36,27 +36,32 @@ SEGMENT_SCHEMA: dict[str, pl.DataType] = {
 }
 
 #: a date (ISO or day-month-year) with an optional time, not inside a longer number
-_DATE_TIME = re.compile(
-    r"(?<!\d)(?:\d{4}-\d{2}-\d{2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
-    r"(?P<time>(?:,?[T ]\s*)\d{1,2}[:.]\d{2}(?::\d{2})?)?(?!\d)")
-_DATE_HINT = r"\d{4}-\d{2}-\d{2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}"  # cheap Rust-side prefilter
+_DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+_TIME = r"(?:,?[T ]\s*\d{1,2}[:.]\d{2}(?::\d{2})?)"
+# (no leading look-behind: a pattern starting with a digit class lets `re` skip ahead fast;
+# a date inside a longer number is rejected in code)
+_DATE_TIME = re.compile(rf"{_DATE}(?:{_TIME})?")
+_DATE_ONLY = re.compile(_DATE)
+#: Rust-side prefilter: the line has a date the splitter would cut out (glued to a letter or
+#: punctuation, at the line start, followed by a letter, or carrying a time)
+_GLUE_HINT = rf"(?:^|[\p{{L}}.!?)\"”’»]){_DATE}|{_DATE}(?:{_TIME}|\p{{L}})"
 _GLUE_BEFORE = set(".!?)\"”’»")
 _FINAL_PUNCT = r"[.!?:;,…\"”’»)\]]$"
-#: a trailing credit sits in a line's last few hundred characters; search only there
-_TAIL = 300
-
-
 @dataclass(frozen=True)
 class Phrasebook:
-    """The union of every language file's lists (lower-cased)."""
+    """The union of every language file's lists (lower-cased) and the regexes built from them."""
 
     phrases: tuple[str, ...]
     lines: tuple[str, ...]
     markers: tuple[str, ...]
     agencies: tuple[str, ...]
-    keywords: tuple[str, ...]
-    credit_full: re.Pattern
-    credit_trailing: re.Pattern
+    credit_full: str              # Rust regex: the whole piece is a credit
+    credit_after_separator: str   # Rust regex: caption, " - " / " / " / "(", credit to the end
+    credit_after_sentence: str    # Rust regex: caption ending a sentence, space, credit to the end
+    label_hint: str               # Rust regex: "<label>:" somewhere in the line
+    keywords: tuple[str, ...]     # substrings of credit patterns (lower-case)
+    marker_regex: str             # Rust regex: a related-article marker at the start of a piece
+    longest_line: int             # longest entry of `lines`/`agencies` (shorter pieces are looked up)
 
 
 def _union(books: list[dict], section: str, key: str) -> tuple[str, ...]:
@@ -73,17 +78,22 @@ def phrasebook(directory: str | Path = BOILERPLATE_DIR) -> Phrasebook:
     books = [tomllib.loads(f.read_text(encoding="utf-8")) for f in files]
     labels = "|".join(re.escape(v) for v in _union(books, "credit", "labels"))
     patterns = [p for b in books for p in b.get("credit", {}).get("patterns", [])]
-    core = "|".join([rf"\b(?:{labels})\s*:\s*[^\n()]{{1,80}}", *patterns])
-    full = re.compile(rf"\(?\s*(?:{core})\s*\)?\.?", re.I)
-    trailing = re.compile(
-        rf"(?:\s+[-–—|/•·]\s*|\s*[(\[]\s*|(?<=[.!?\"”’)])\s+)(?P<credit>{core})\s*[)\]]?\.?\s*$", re.I)
+    # credits: "<label>: <name>" or a pattern from the files (Rust regex syntax, no look-around)
+    core = "|".join([rf"(?:{labels})\s*:\s*[^\n()]{{1,80}}", *patterns])
+    end = r"\s*[)\]]?\.?\s*$"  # closing bracket, full stop
+    keywords = sorted(set(_union(books, "credit", "keywords")) | {"©", "(c)", "copyright"})
+    markers = _union(books, "related", "markers")
+    lines = _union(books, "boilerplate", "lines")
+    agencies = _union(books, "credit", "agencies")
     return Phrasebook(
-        phrases=_union(books, "boilerplate", "phrases"),
-        lines=_union(books, "boilerplate", "lines"),
-        markers=_union(books, "related", "markers"),
-        agencies=_union(books, "credit", "agencies"),
-        keywords=tuple(sorted(set(_union(books, "credit", "keywords")) | {"©", "(c)", "copyright"})),
-        credit_full=full, credit_trailing=trailing,
+        phrases=_union(books, "boilerplate", "phrases"), lines=lines, markers=markers, agencies=agencies,
+        credit_full=rf"(?i)^\(?\s*(?:{core}){end}",
+        # unanchored at the start: the engine finds the span fast, groups are resolved only there
+        credit_after_separator=rf"(?i)(?P<sep>\s+[-–—|/•·]\s*|\s*[(\[]\s*)(?P<credit>{core})(?P<end>{end})",
+        credit_after_sentence=rf"(?i)[.!?\"”’)](?P<sep>\s+)(?P<credit>{core})(?P<end>{end})",
+        label_hint=rf"(?i)\b(?:{labels})\s*:", keywords=tuple(keywords),
+        marker_regex="(?i)^((?:" + "|".join(map(re.escape, markers)) + r"))(?:$|[^\p{L}\p{N}])",
+        longest_line=max(map(len, lines + agencies)) + 4,
     )
 
 
@@ -97,95 +107,115 @@ def _strip(line: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _split_credit(line: str, start: int, end: int, book: Phrasebook) -> list[tuple[int, int, str]]:
-    """A text piece → [(start, end, kind)] with kind text | credit | captioned."""
-    piece = line[start:end]
-    if len(piece) <= _TAIL and book.credit_full.fullmatch(piece):
-        return [(start, end, "credit")]
-    offset = max(0, len(piece) - _TAIL)
-    match = book.credit_trailing.search(piece, offset)
-    if match:
-        before_end = start + match.start()
-        s, e = _strip(line, start, before_end)
-        if any(ch.isalnum() for ch in line[s:e]):
-            cs, ce = _strip(line, start + match.start("credit"), start + match.end("credit"))
-            return [(s, e, "captioned"), (cs, ce, "credit")]
-    return [(start, end, "text")]
+def split_glued(line: str, dates: list[str] | None = None) -> list[tuple[int, int, str]]:
+    """Cut glued timestamps out of one stripped line: ``(start, end, kind)`` pieces with kind
+    text or timestamp, offsets into ``line``. ``centrum Fallujah2016-05-23 19:01:33 A member``
+    → ``centrum Fallujah`` | ``2016-05-23 19:01:33`` | ``A member``.
 
-
-def split_line(line: str, book: Phrasebook | None = None) -> list[tuple[int, int, str]]:
-    """Cut one stripped line into pieces ``(start, end, kind)``; kinds: text, timestamp,
-    credit, captioned (text followed by its credit). Offsets index ``line``."""
-    book = book or phrasebook()
+    ``dates``: the date(-time) matches in order, if already found (by polars, which scans far
+    faster than ``re``); located here with ``str.find``."""
+    if dates is None:
+        dates = [m.group() for m in _DATE_TIME.finditer(line)]
     cuts: list[tuple[int, int]] = []
-    for m in _DATE_TIME.finditer(line):
-        s, e = m.span()
+    pos = 0
+    for date in dates:
+        s = line.find(date, pos)
+        if s < 0:
+            continue
+        e = pos = s + len(date)
+        if (s > 0 and line[s - 1].isdigit()) or (e < len(line) and line[e].isdigit()):
+            continue  # part of a longer number
         glued_left = s > 0 and (line[s - 1].isalpha() or line[s - 1] in _GLUE_BEFORE)
         glued_right = e < len(line) and line[e].isalpha()
         at_start = not line[:s].strip()
-        if glued_left or glued_right or at_start or m.group("time"):
+        has_time = _DATE_ONLY.fullmatch(date) is None
+        if glued_left or glued_right or at_start or has_time:
             cuts.append((s, e))
     pieces: list[tuple[int, int, str]] = []
     pos = 0
     for s, e in cuts + [(len(line), len(line))]:
         ps, pe = _strip(line, pos, s)
-        if pe > ps:
-            pieces.extend(_split_credit(line, ps, pe, book))
+        if pe > ps and any(ch.isalnum() for ch in line[ps:pe]):  # drop bare " - " separators
+            pieces.append((ps, pe, "text"))
         if e > s:
             pieces.append((s, e, "timestamp"))
         pos = e
-    if len(pieces) > 1:  # separators between pieces (" - ", " / ") are not content
-        pieces = [p for p in pieces if any(ch.isalnum() for ch in line[p[0]:p[1]])] or pieces[:1]
     return pieces or [(0, len(line), "text")]
 
 
 # ---------------------------------------------------------------------------- frames
+# Rows stay sorted by article, line and piece, so "per article" and "per paragraph" values are
+# computed with global shifts and fills over runs instead of slower window (over) expressions.
+
+def _first_in(key: str) -> pl.Expr:
+    return pl.col(key).ne_missing(pl.col(key).shift(1))
+
+
+def _last_in(key: str) -> pl.Expr:
+    return pl.col(key).ne_missing(pl.col(key).shift(-1))
+
+
+def _run_first(value: pl.Expr, key: str) -> pl.Expr:
+    """``value`` at the first row of each run of ``key``, broadcast over the run."""
+    return pl.when(_first_in(key)).then(value).forward_fill()
+
+
+def _run_last(value: pl.Expr, key: str) -> pl.Expr:
+    return pl.when(_last_in(key)).then(value).backward_fill()
+
+
+def _run_any(flag: pl.Expr, key: str) -> pl.Expr:
+    count = flag.cast(pl.Int64).cum_sum()
+    return (_run_last(count, key) - _run_first(count - flag.cast(pl.Int64), key)) > 0
+
 
 def _lines(articles: pl.DataFrame) -> pl.DataFrame:
-    """Non-blank lines with their block (paragraph) number and stripped offsets."""
-    lines = (
+    """Non-blank lines with their paragraph (``_blk``, unique over the frame) and stripped offsets."""
+    exploded = (
         articles.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_a"), "article_id",
                         pl.col("text").str.split("\n").alias("line"))
         .explode("line")
-        .with_columns(pl.col("line").str.len_chars().cast(pl.Int64).alias("_len"))
-        .with_columns(
-            ((pl.col("_len") + 1).cum_sum() - (pl.col("_len") + 1)).over("_a").alias("_line_start"),
-            (pl.col("line").str.strip_chars() == "").alias("_blank"),
-            pl.int_range(pl.len(), dtype=pl.Int64).over("_a").alias("line_no"),
-        )
-        .with_columns(pl.col("_blank").cum_sum().over("_a").alias("block"))
-        .filter(~pl.col("_blank"))
+        .with_columns(pl.col("line").str.len_chars().cast(pl.Int64).alias("_len"),
+                      pl.int_range(pl.len(), dtype=pl.Int64).alias("_l"),
+                      ~pl.col("line").str.contains(r"\S").alias("_blank"))
     )
+    step = pl.col("_len") + 1
+    before = step.cum_sum() - step  # characters before this line, counted over the whole frame
+    lines = exploded.with_columns(
+        (before - _run_first(before, "_a")).alias("_line_start"),
+        (pl.col("_l") - _run_first(pl.col("_l"), "_a")).alias("line_no"),
+        (pl.col("_blank") | _first_in("_a")).cum_sum().alias("_blk"),
+    ).filter(~pl.col("_blank"))
     lead = pl.col("_len") - pl.col("line").str.strip_chars_start().str.len_chars().cast(pl.Int64)
     stripped = pl.col("line").str.strip_chars()
-    return lines.select(
-        "_a", "article_id", "block", "line_no",
+    return lines.with_columns(lead.alias("_lead")).select(
+        "_a", "article_id", "_blk", "line_no", "_l",
         stripped.alias("text"),
-        (pl.col("_line_start") + lead).alias("char_start"),
-        (pl.col("_line_start") + lead + stripped.str.len_chars().cast(pl.Int64)).alias("char_end"),
-        pl.col("line").str.slice(0, lead).alias("_head"),
-        pl.col("line").str.slice(lead + stripped.str.len_chars()).alias("_tail"),
+        (pl.col("_line_start") + pl.col("_lead")).alias("char_start"),
+        (pl.col("_line_start") + pl.col("_lead") + stripped.str.len_chars().cast(pl.Int64)).alias("char_end"),
+        pl.col("line").str.slice(0, pl.col("_lead")).alias("_head"),
+        pl.col("line").str.slice(pl.col("_lead") + stripped.str.len_chars()).alias("_tail"),
     )
 
 
-def _pieces(lines: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
-    """Lines → pieces; only candidate lines (dates, credit keywords) are split in Python."""
-    candidate = (pl.col("text").str.contains(_DATE_HINT)
-                 | pl.col("text").str.to_lowercase().str.contains_any(list(book.keywords)))
-    lines = lines.with_columns(candidate.alias("_cand"))
-    plain = lines.filter(~pl.col("_cand")).with_columns(
-        pl.lit(0, pl.Int64).alias("piece_no"), pl.lit("text").alias("kind"), pl.lit(1, pl.Int64).alias("_n"))
-    cands = lines.filter(pl.col("_cand"))
+def _split_glued_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """Lines → pieces; only lines with a glued date (rare) go through the Python splitter."""
+    glued = pl.col("text").str.contains(_GLUE_HINT)
+    lines = lines.with_columns(glued.alias("_glued"))
+    columns = [*lines.columns[:-1], "piece_no", "kind"]
+    plain = lines.filter(~pl.col("_glued")).with_columns(
+        pl.lit(0, pl.Int64).alias("piece_no"), pl.lit("text").alias("kind"))
+    cands = lines.filter(pl.col("_glued"))
     if cands.height == 0:
-        return plain.drop("_cand")
-    rows: dict[str, list] = {"_i": [], "piece_no": [], "_s": [], "_e": [], "kind": [], "_n": []}
-    for i, text in enumerate(cands["text"].to_list()):
-        parts = split_line(text, book)
-        for k, (s, e, kind) in enumerate(parts):
-            for key, value in zip(rows, (i, k, s, e, kind, len(parts))):
+        return plain.select(columns)
+    rows: dict[str, list] = {"_i": [], "piece_no": [], "_s": [], "_e": [], "kind": []}
+    dates = cands.select(pl.col("text").str.extract_all(_DATE_TIME.pattern)).to_series().to_list()
+    for i, (text, found) in enumerate(zip(cands["text"].to_list(), dates)):
+        for k, (s, e, kind) in enumerate(split_glued(text, found)):
+            for key, value in zip(rows, (i, k, s, e, kind)):
                 rows[key].append(value)
     parts = pl.DataFrame(rows, schema={"_i": pl.Int64, "piece_no": pl.Int64, "_s": pl.Int64, "_e": pl.Int64,
-                                        "kind": pl.String, "_n": pl.Int64})
+                                        "kind": pl.String})
     split = (
         cands.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
         .join(parts, on="_i", how="inner", maintain_order="right")
@@ -194,59 +224,108 @@ def _pieces(lines: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
             (pl.col("char_start") + pl.col("_e")).alias("char_end"),
             (pl.col("char_start") + pl.col("_s")).alias("char_start"),
         )
-        .drop("_i", "_s", "_e")
     )
-    return pl.concat([plain.drop("_cand"), split.select(plain.drop("_cand").columns)]).sort("_a", "char_start")
+    return pl.concat([plain.select(columns), split.select(columns)]).sort("_l", "piece_no")
 
 
-def _marker_regex(book: Phrasebook) -> str:
-    alternation = "|".join(re.escape(m) for m in book.markers)
-    return rf"(?i)^((?:{alternation}))(?:$|[^\p{{L}}\p{{N}}])"
+def _split_credits(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
+    """A piece that is a credit becomes kind ``credit``; a piece ending in one (``caption -
+    Foto: AFP``) becomes a ``captioned`` piece and a ``credit`` piece. Vectorised: cheap
+    keyword scans pick the few candidate pieces, Rust regexes with groups give the offsets."""
+    text = pl.col("text")
+    hint = (pl.col("kind") == "text") & (
+        text.str.contains(book.label_hint) | text.str.to_lowercase().str.contains_any(list(book.keywords)))
+    pieces = pieces.with_columns(hint.alias("_hint"))
+    cands = pieces.filter(pl.col("_hint"))
+    others = pieces.filter(~pl.col("_hint")).with_columns(pl.col("piece_no") * 2)
+    if cands.height == 0:
+        return others.drop("_hint")
+    cands = cands.with_columns(
+        text.str.contains(book.credit_full).alias("_full"),
+        # a non-match gives a struct of nulls (not a null struct), so choose on a field
+        pl.when(text.str.contains(book.credit_after_separator))
+        .then(text.str.extract_groups(book.credit_after_separator))
+        .otherwise(text.str.extract_groups(book.credit_after_sentence)).alias("_m"),
+    ).with_columns(  # the caption is everything before the separator
+        (text.str.len_chars() - pl.col("_m").struct.field("sep").str.len_chars()
+         - pl.col("_m").struct.field("credit").str.len_chars()
+         - pl.col("_m").struct.field("end").str.len_chars()).cast(pl.Int64).alias("_bl"),
+        pl.col("_m").struct.field("credit").str.strip_chars_end().alias("_credit"),
+    ).with_columns(
+        text.str.slice(0, pl.col("_bl")).str.strip_chars_end().alias("_before"),
+        (pl.col("_bl") + pl.col("_m").struct.field("sep").str.len_chars().cast(pl.Int64)).alias("_cs"),
+    ).with_columns(
+        (~pl.col("_full") & pl.col("_credit").is_not_null()
+         & pl.col("_before").str.contains(r"[\p{L}\p{N}]").fill_null(False)).alias("_split"),
+    )
+    whole = cands.filter(~pl.col("_split")).with_columns(
+        pl.col("piece_no") * 2,
+        pl.when(pl.col("_full")).then(pl.lit("credit")).otherwise(pl.col("kind")).alias("kind"))
+    split = cands.filter(pl.col("_split"))
+    captions = split.with_columns(
+        pl.col("piece_no") * 2, pl.lit("captioned").alias("kind"), pl.col("_before").alias("text"),
+        (pl.col("char_start") + pl.col("_before").str.len_chars().cast(pl.Int64)).alias("char_end"))
+    credits = split.with_columns(
+        pl.col("piece_no") * 2 + 1, pl.lit("credit").alias("kind"), pl.col("_credit").alias("text"),
+        (pl.col("char_start") + pl.col("_cs")).alias("char_start"),
+        (pl.col("char_start") + pl.col("_cs") + pl.col("_credit").str.len_chars().cast(pl.Int64)).alias("char_end"))
+    columns = others.drop("_hint").columns
+    return pl.concat([f.select(columns) for f in (others, whole, captions, credits)]).sort("_l", "piece_no")
+
+
+def _pieces(lines: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
+    pieces = _split_credits(_split_glued_lines(lines), book)
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    # pieces per line: single-piece lines can be headings, agency names, wrapped body lines
+    return pieces.with_columns(index.alias("_p")).with_columns(
+        (_run_last(pl.col("_p"), "_l") - _run_first(pl.col("_p"), "_l") + 1).alias("_n")).drop("_p")
 
 
 def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     text = pl.col("text")
     lower = text.str.to_lowercase()
-    words = text.str.count_matches(r"\S+")
-    bare = lower.str.strip_chars(" \t.:!?|•·-–—*>»«()[]")
-    phrase = pl.when(lower.str.contains_any(list(book.phrases))).then(
-        lower.str.extract_many(list(book.phrases)).list.first())
-    marker = text.str.extract(_marker_regex(book), 1)
+    short = text.str.len_chars() <= book.longest_line
+    bare = pl.when(short).then(lower.str.strip_chars(" \t.:!?|•·-–—*>»«()[]"))
+    marker = text.str.extract(book.marker_regex, 1)
     frame = pieces.with_columns(
-        phrase.alias("_phrase"),
-        bare.is_in(list(book.lines)).alias("_bp_line"),
+        lower.str.extract_many(list(book.phrases)).list.first().alias("_phrase"),
+        bare.is_in(list(book.lines)).fill_null(False).alias("_bp_line"),
         ~text.str.contains(r"[\p{L}\p{N}]").alias("_no_alnum"),
-        ((pl.col("kind") == "credit") | ((pl.col("_n") == 1) & bare.is_in(list(book.agencies)))).alias("_credit"),
+        ((pl.col("kind") == "credit")
+         | ((pl.col("_n") == 1) & bare.is_in(list(book.agencies)).fill_null(False))).alias("_credit"),
         pl.when(pl.col("kind") == "text").then(marker).alias("_marker"),
-        words.alias("_words"),
+        (text.str.count_matches(" ", literal=True) + 1).alias("_words"),
     )
     bp = pl.col("_phrase").is_not_null() | pl.col("_bp_line") | pl.col("_no_alnum")
+    # a related marker opens a teaser that runs to the end of its paragraph
+    marker_blk = pl.when(pl.col("_marker").is_not_null()).then(pl.col("_blk")).forward_fill()
     frame = frame.with_columns(
         bp.alias("_bp"),
-        pl.col("_marker").forward_fill().over("_a", "block").alias("_related"),
+        pl.when(marker_blk == pl.col("_blk")).then(pl.col("_marker").forward_fill()).alias("_related"),
     )
     # the headline is the first line that is not page debris (cookie walls can come first)
-    first_line = pl.when(~pl.col("_bp")).then(pl.col("line_no")).min().over("_a")
-    block_lines = pl.col("line_no").n_unique().over("_a", "block")
-    is_first_of_block = pl.col("line_no") == pl.col("line_no").min().over("_a", "block")
-    next_words = pl.col("_words").shift(-1).over("_a")
-    next_same_block = (pl.col("block").shift(-1).over("_a") == pl.col("block"))
+    kept = (~pl.col("_bp")).cast(pl.Int64)
+    kept_before = kept.cum_sum() - kept
+    first_kept = ~pl.col("_bp") & ((kept_before - _run_first(kept_before, "_a")) == 0)
+    headline_line = pl.when(first_kept).then(pl.col("_l")).forward_fill()
+    headline_article = pl.when(first_kept).then(pl.col("_a")).forward_fill()
+    is_headline = (headline_article == pl.col("_a")) & (headline_line == pl.col("_l"))
     short_title = (pl.col("_words").is_between(1, 4) & ~text.str.contains(_FINAL_PUNCT)
                    & text.str.contains(r"\p{L}") & ~text.str.contains(r"^\p{Ll}") & (pl.col("_n") == 1)
                    & (pl.col("kind") == "text"))
-    heading = short_title & (pl.col("block") > pl.col("block").min().over("_a")) & (
-        ((block_lines == 1) & (pl.col("block") < pl.col("block").max().over("_a")))
-        | (is_first_of_block & next_same_block & (next_words >= 6)))
-    debris_block = pl.col("_bp").any().over("_a", "block") & (pl.col("_words") <= 3)
+    alone = _first_in("_blk") & _last_in("_blk")
+    inner_block = (pl.col("_blk") != _run_first(pl.col("_blk"), "_a")) & (
+        pl.col("_blk") != _run_last(pl.col("_blk"), "_a"))
+    leads_paragraph = (_first_in("_blk") & ~_last_in("_blk") & (pl.col("_words").shift(-1) >= 6)
+                       & (pl.col("_blk") != _run_first(pl.col("_blk"), "_a")))
+    heading = short_title & ((alone & inner_block) | leads_paragraph)
+    debris_block = _run_any(pl.col("_bp"), "_blk") & (pl.col("_words") <= 3)
     role = (
         pl.when(pl.col("_related").is_not_null()).then(pl.lit("related"))
         .when(pl.col("_bp")).then(pl.lit("boilerplate"))
-        .when(pl.col("line_no") == first_line).then(
-            pl.when(pl.col("_credit")).then(pl.lit("credit"))
-            .when(pl.col("kind") == "timestamp").then(pl.lit("boilerplate"))
-            .otherwise(pl.lit("headline")))
         .when(pl.col("_credit")).then(pl.lit("credit"))
         .when(pl.col("kind") == "timestamp").then(pl.lit("boilerplate"))
+        .when(is_headline).then(pl.lit("headline"))
         .when(debris_block).then(pl.lit("boilerplate"))
         .when(pl.col("kind") == "captioned").then(pl.lit("caption"))
         .when(heading).then(pl.lit("heading"))
@@ -272,12 +351,11 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
 def _merge_wrapped(frame: pl.DataFrame) -> pl.DataFrame:
     """Join hard-wrapped body lines (a line ending mid-sentence continues on the next line)."""
     whole_body = (pl.col("role") == "body") & (pl.col("_n") == 1)
-    prev = lambda c: pl.col(c).shift(1).over("_a")  # noqa: E731
-    continues = (whole_body & prev("role").eq("body") & prev("_n").eq(1) & prev("block").eq(pl.col("block"))
-                 & prev("line_no").eq(pl.col("line_no") - 1)
-                 & ~prev("text").str.contains(r"[.!?…:;\"”’»)]$"))
+    prev = lambda c: pl.col(c).shift(1)  # noqa: E731 — rows are sorted, _blk equality keeps the article
+    continues = (whole_body & prev("role").eq("body") & prev("_n").eq(1) & prev("_blk").eq(pl.col("_blk"))
+                 & prev("_l").eq(pl.col("_l") - 1) & ~prev("text").str.contains(r"[.!?…:;\"”’»)]$"))
     frame = frame.with_columns((~continues.fill_null(False)).cum_sum().alias("_g"))
-    if frame["_g"].n_unique() == frame.height:
+    if frame["_g"][-1] == frame.height:  # nothing to merge (the usual case)
         return frame
     joiner = pl.when(pl.col("_g").shift(-1) == pl.col("_g")).then(
         pl.concat_str([pl.col("_tail"), pl.lit("\n"), pl.col("_head").shift(-1)])).otherwise(pl.lit(""))
@@ -298,10 +376,10 @@ def clean(articles: pl.DataFrame) -> pl.DataFrame:
     pieces = _pieces(_lines(articles.select("article_id", "text")), book)
     if pieces.height == 0:
         return pl.DataFrame(schema=SEGMENT_SCHEMA)
-    segments = _merge_wrapped(_roles(pieces, book))
+    segments = _merge_wrapped(_roles(pieces, book)).with_row_index("_r").with_columns(pl.col("_r").cast(pl.Int64))
     return segments.select(
         "article_id",
-        pl.int_range(pl.len(), dtype=pl.Int64).over("_a").alias("segment_index"),
+        (pl.col("_r") - _run_first(pl.col("_r"), "_a")).alias("segment_index"),
         "text", "role", "reason", "char_start", "char_end",
     ).cast(SEGMENT_SCHEMA)
 
