@@ -126,6 +126,11 @@ def read_build(build_dir: str | os.PathLike) -> tuple[pl.DataFrame, pl.DataFrame
         raise InputError("no sentences.parquet found", file=str(build),
                          fix="pass the --out directory of `conflictset build`")
     sentences = _read(sentences_path, SENTENCE_COLUMNS)
+    duplicated = sentences.filter(pl.col("sentence_id").is_duplicated())["sentence_id"].unique().sort()
+    if duplicated.len():
+        raise InputError(f"{duplicated.len()} sentence_id value(s) occur more than once, e.g. "
+                         f"{duplicated.head(3).to_list()}", file=str(sentences_path), field="sentence_id",
+                         fix="rebuild it with one `conflictset build` run (ids are unique per build)")
     ann_path = build / "annotations.parquet"
     annotations = _read(ann_path, ANNOTATION_COLUMNS) if ann_path.is_file() else None
     return sentences, annotations

@@ -7,6 +7,7 @@ that a previous release is left byte-for-byte intact with no temporary debris be
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sys
 from pathlib import Path
@@ -214,3 +215,60 @@ def test_a_running_release_is_not_disturbed(tmp_path, previous):
     assert result.exit_code == 4
     assert mine.is_dir()  # a live process's staging directory is left alone
     mine.rmdir()
+
+
+def big_build(path: Path, n: int) -> Path:
+    """``n`` sentences, every one reviewed twice: big enough that a release takes a moment."""
+    base = make_sentences()
+    sentences = pl.concat([
+        base.with_columns(pl.concat_str([pl.lit(f"b{i:05d}"), pl.col("sentence_id")]).alias("sentence_id"),
+                          pl.concat_str([pl.lit(f"b{i:05d}"), pl.col("article_id")]).alias("article_id"))
+        for i in range(n // base.height)])
+    one = scenario_annotations().filter(pl.col("sentence_id") == "a1-00000")
+    annotations = pl.concat([
+        one.with_columns(pl.lit(f"b{i:05d}a1-00000").alias("sentence_id"),
+                         (pl.col("annotation_id") + 10 * i).alias("annotation_id"))
+        for i in range(n // base.height)])
+    return write_build_dir(path, sentences, annotations)
+
+
+@pytest.mark.slow
+def test_kill_9_mid_release_leaves_the_old_release_or_the_new_one_never_a_mix(tmp_path, previous):
+    import signal
+    import subprocess
+    import time
+
+    before = snapshot(previous)
+    build = big_build(tmp_path / "big", 24_000)
+    cmd = ["release", str(build), "--version", "9.9.9", "--out", str(previous)]
+    proc = subprocess.Popen([sys.executable, "-c", "from dataset.cli import main; main()", *cmd],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(previous.parent.glob(f".release.{proc.pid}.*.tmp")):
+            break  # it is writing now
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    after = snapshot(previous)
+    version = json.loads(after["manifest.json"])["version"]
+    print(f"killed; release at --out is {version}")
+    if version == "1.0.0":
+        assert after == before
+    else:  # the kill landed after the swap: the new release is complete
+        assert version == "9.9.9" and set(after) == set(before)
+    # the next run cleans up whatever the killed one left and succeeds
+    result = run_release(build, previous)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in previous.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_duplicate_sentence_ids_in_the_input(tmp_path, previous):
+    before = snapshot(previous)
+    sentences = make_sentences()
+    build = write_build_dir(tmp_path / "dup", pl.concat([sentences, sentences.head(2)]), scenario_annotations())
+    result = run_release(build, previous)
+    assert result.exit_code == 2
+    assert "field 'sentence_id': 2 sentence_id value(s) occur more than once, e.g. ['a1-00000', 'a1-00001']" \
+        in result.output
+    assert_untouched(previous, before)
