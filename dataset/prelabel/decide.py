@@ -29,7 +29,7 @@ from __future__ import annotations
 import polars as pl
 
 from dataset.prelabel.rules import RULES, C
-from schemas.taxonomy import EVENT_TYPES, PARENT_OF, precedence
+from schemas.taxonomy import DISORDER_OF, EVENT_TYPES, PARENT_OF, precedence
 
 #: cross-type order used to break ties (see module docstring)
 EVENT_TYPE_ORDER = ("Battles", "Explosions/Remote violence", "Riots", "Protests",
@@ -71,46 +71,43 @@ def cue_evidence() -> pl.Expr:
 
 
 def rule_strengths(frame: pl.DataFrame) -> pl.DataFrame:
-    """Raw vote strength of every rule (columns named after the rules), before cues."""
+    """Raw vote strength of every rule (columns named after the rules), before cues.
+
+    ``frame`` has the key masks from the matcher.
+    """
     return frame.select([r.expr.alias(r.name) for r in ORDERED_RULES])
 
 
 def decide(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` has ``keys``, ``terms`` (from the matcher), ``text`` and ``role``."""
+    """``frame`` has the key masks and ``terms`` (from the matcher), ``text`` and ``role``."""
     names = [r.name for r in ORDERED_RULES]
     subs = [r.sub_event_type for r in ORDERED_RULES]
     parents = [PARENT_OF[s] for s in subs]
-    raw = pl.concat_list(names)
-    work = frame.with_columns([r.expr.alias(r.name) for r in ORDERED_RULES]).with_columns(
-        raw.list.max().alias("_raw_max")).with_columns(factor().alias("_factor"))
-    adj = pl.concat_list([pl.col(n) * pl.col("_factor") for n in names])
-    work = work.with_columns(
-        raw.alias("_raw"), adj.alias("_adj"),
-    ).with_columns(
-        pl.col("_adj").list.arg_max().alias("_best"),
-        pl.col("_adj").list.max().alias("_s"),
-    )
-    best_sub = pl.col("_best").replace_strict(list(range(len(subs))), subs, return_dtype=pl.String)
-    best_parent = pl.col("_best").replace_strict(list(range(len(subs))), parents, return_dtype=pl.String)
+    work = frame.with_columns([r.expr.alias(r.name) for r in ORDERED_RULES])
+    work = work.with_columns(pl.max_horizontal(names).alias("_raw_max")).with_columns(factor().alias("_factor"))
+    work = work.with_columns([(pl.col(n) * pl.col("_factor")).alias(n) for n in names])
+    work = work.with_columns(pl.max_horizontal(names).alias("_s"))
+    # first rule (in precedence order) reaching the best strength
+    best = pl.coalesce([pl.when(pl.col(n) == pl.col("_s")).then(pl.lit(i)) for i, n in enumerate(names)])
+    work = work.with_columns(best.alias("_best"))
+    idx = list(range(len(subs)))
+    best_sub = pl.col("_best").replace_strict(idx, subs, return_dtype=pl.String)
+    best_parent = pl.col("_best").replace_strict(idx, parents, return_dtype=pl.String)
     is_event = pl.col("_s") >= THRESHOLD
+    per_type = {e: pl.max_horizontal([n for n, p in zip(names, parents) if p == e]) for e in EVENT_TYPE_ORDER}
     # strongest vote of a rule from another event type than the winner
-    other = pl.max_horizontal([
-        pl.when(best_parent != pl.lit(p)).then(pl.col("_adj").list.get(i)).otherwise(0.0)
-        for i, p in enumerate(parents)
-    ])
+    other = pl.max_horizontal([pl.when(best_parent != pl.lit(e)).then(m).otherwise(0.0) for e, m in per_type.items()])
     event_score = (0.35 + 0.45 * pl.col("_s").clip(0, 1)
                    + pl.when(other < THRESHOLD).then(0.1).otherwise(0.0)
                    - pl.when(pl.col("_factor") < 1.0).then(0.1).otherwise(0.0))
     none_score = 0.9 - 0.45 * pl.col("_raw_max").clip(0, 1)
-    voted = pl.concat_list([pl.when(pl.col(n) * pl.col("_factor") > 0).then(pl.lit(n)) for n in names]).list.drop_nulls()
-    winner_terms = pl.col("terms").list.eval(
-        pl.element().filter(pl.element().str.starts_with("T:" ) | pl.element().str.starts_with("W:")))
+    voted = pl.concat_list([pl.when(pl.col(n) > 0).then(pl.lit(n)) for n in names]).list.drop_nulls()
     out = work.select(
         pl.when(is_event).then(best_parent).alias("event_type"),
         pl.when(is_event).then(best_sub).alias("sub_event_type"),
         pl.when(is_event).then(event_score).otherwise(none_score).clip(0.0, 1.0).cast(pl.Float64).alias("score"),
-        pl.concat_list(voted, cue_evidence(), winner_terms).alias("evidence"),
+        pl.concat_list(voted, cue_evidence(), pl.col("terms")).alias("evidence"),
     )
-    from schemas.taxonomy import DISORDER_OF
     return out.with_columns(
-        pl.col("sub_event_type").replace_strict(DISORDER_OF, default=None, return_dtype=pl.String).alias("disorder_type"))
+        pl.col("sub_event_type").replace_strict(DISORDER_OF, default=None, return_dtype=pl.String)
+        .alias("disorder_type"))

@@ -138,8 +138,25 @@ def term_table(language: str) -> pl.DataFrame:
                                       "term": pl.String}, orient="row").unique(maintain_order=True)
 
 
-def all_keys() -> list[str]:
-    keys = set()
+@functools.lru_cache(maxsize=1)
+def key_bits() -> dict[str, tuple[str, int]]:
+    """Every lexicon key → (mask column, bit). Keys of a sentence are stored as three UInt64
+    bit masks (``_mT`` strong triggers, ``_mW`` weak triggers, ``_mC`` cues and word classes),
+    so a rule's test is one bitwise AND instead of a list search."""
+    out: dict[str, tuple[str, int]] = {}
+    for i, sub in enumerate(SUB_EVENT_TYPE_NAMES):
+        out[f"T:{sub}"] = ("_mT", 1 << i)
+        out[f"W:{sub}"] = ("_mW", 1 << i)
+    others = set()
     for lang in LANGUAGES:
-        keys |= set(term_table(lang)["key"].to_list())
-    return sorted(keys)
+        others |= {k for k in term_table(lang)["key"].unique().to_list() if not k.startswith(("T:", "W:"))}
+    others |= {"C:" + c for lang in LANGUAGES for c in load(lang).cues}
+    if len(others) > 64:
+        raise LexiconError(f"{len(others)} cue groups; at most 64 fit the cue bit mask")
+    for i, key in enumerate(sorted(others)):
+        out[key] = ("_mC", 1 << i)
+    return out
+
+
+def all_keys() -> list[str]:
+    return sorted(key_bits())

@@ -7,7 +7,8 @@ import polars as pl
 from dataset.errors import InputError
 from dataset.prelabel import PRELABEL_COLUMNS, PRELABEL_VERSION, REQUIRED_INPUT
 from dataset.prelabel.decide import decide
-from dataset.prelabel.matcher import match
+from dataset.prelabel.matcher import ROW, match, prepare
+from dataset.prelabel.spans import extract
 
 
 def run(sentences: pl.DataFrame) -> pl.DataFrame:
@@ -25,11 +26,11 @@ def run(sentences: pl.DataFrame) -> pl.DataFrame:
         (pl.col("published_at").cast(pl.Date) if "published_at" in base.columns
          else pl.lit(None, dtype=pl.Date)).alias("published_at"),
     )
-    matched = match(inputs)
-    labelled = decide(pl.concat([inputs, matched.drop("_row")], how="horizontal"))
-    from dataset.prelabel.spans import extract
-
-    ents = extract(pl.concat([inputs, matched.drop("_row"), labelled], how="horizontal"))
+    prepared = prepare(inputs)
+    matched = match(prepared)
+    work = pl.concat([inputs, prepared.select("_lang", "_pl", "_pc"), matched.drop(ROW)], how="horizontal")
+    labelled = decide(work)
+    ents = extract(pl.concat([work, labelled], how="horizontal"))
     out = pl.concat([base, labelled, ents], how="horizontal").with_columns(
         pl.lit(PRELABEL_VERSION).alias("prelabel_version"))
-    return out.with_columns([pl.col(c).cast(dt) for c, dt in PRELABEL_COLUMNS.items()])
+    return out.select(*base.columns, *[pl.col(c).cast(dt) for c, dt in PRELABEL_COLUMNS.items()])

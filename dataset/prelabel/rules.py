@@ -21,19 +21,33 @@ ABSTAIN = 0.0
 KEYS = "keys"
 
 
+#: every lexicon key a rule reads (for the rules report)
+USED_KEYS: set[str] = set()
+
+
+def _flag(key: str) -> pl.Expr:
+    from dataset.prelabel.matcher import has
+
+    USED_KEYS.add(key)
+    return has(key)
+
+
 def T(sub: str) -> pl.Expr:
     """A strong trigger of ``sub`` occurs."""
-    return pl.col(KEYS).list.contains(f"T:{sub}")
+    return _flag(f"T:{sub}")
 
 
 def W(sub: str) -> pl.Expr:
     """A weak trigger of ``sub`` occurs."""
-    return pl.col(KEYS).list.contains(f"W:{sub}")
+    return _flag(f"W:{sub}")
 
 
 def C(cue: str) -> pl.Expr:
     """A word of cue group ``cue`` occurs."""
-    return pl.col(KEYS).list.contains(f"C:{cue}")
+    return _flag(f"C:{cue}")
+
+
+
 
 
 def vote(*cases: tuple[pl.Expr, float]) -> pl.Expr:

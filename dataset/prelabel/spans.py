@@ -1,6 +1,198 @@
-"""stub"""
+"""Span pre-labels (ACTOR, LOCATION, FATALITIES, DATE) and the flat columns derived from them.
+
+ACTOR and LOCATION spans come from Aho–Corasick passes (``str.extract_many`` + ``str.find_many``)
+over the same padded text as the trigger matching: lower-cased for actor nouns and group names,
+case-preserving for acronyms (IS, SDF) and place names (the gazetteer in :mod:`.places`). Byte
+offsets become code-point offsets with a vectorised binary slice (ASCII rows need no work).
+FATALITIES and DATE need number/date grammar and run in Python, only on the rows whose match
+found a death word, a date word or a digit.
+
+Overlapping spans keep the longest (then the earliest). ``actor1`` is the first actor named,
+except that protests/riots put the demonstrators first and violence against civilians puts the
+civilians second (ACLED: actor2 is the target); ``location`` is the first town named and
+``country`` its country (or the first country named).
+"""
+
+from __future__ import annotations
+
+import functools
+
 import polars as pl
-from dataset.prelabel import PRELABEL_COLUMNS
-def extract(frame):
-    cols = ["fatalities","actor1","inter1","actor2","inter2","location","country","event_date","time_precision","spans"]
-    return frame.with_columns([pl.lit(None, dtype=PRELABEL_COLUMNS[c]).alias(c) for c in cols]).select(cols)
+
+from dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
+from dataset.prelabel.dates import event_date, mentions
+from dataset.prelabel.fatalities import fatalities
+from dataset.prelabel.lexicon import LANGUAGES, lexicon_for, named_actors
+from dataset.prelabel.matcher import has
+from dataset.prelabel.normalise import normalise_cased, normalise_term
+from dataset.prelabel.places import gazetteer
+
+ROW = "_row"
+FLAT = ("fatalities", "actor1", "inter1", "actor2", "inter2", "location", "country", "event_date",
+        "time_precision", "spans")
+_ENTITY_SCHEMA = {"pattern": pl.String, "cased": pl.Boolean, "label": pl.String, "name": pl.String,
+                  "inter": pl.String, "country": pl.String, "kind": pl.String}
+
+
+@functools.lru_cache(maxsize=None)
+def entity_table(language: str) -> pl.DataFrame:
+    lex = lexicon_for(language)
+    rows = []
+    for inter, terms in lex.actors.items():
+        for t in terms:
+            rows.append((f" {normalise_term(t)} ", False, "ACTOR", None, inter, None, "generic"))
+    for entry in named_actors():
+        for t in entry.get("terms", []):
+            rows.append((f" {normalise_term(t)} ", False, "ACTOR", entry["name"], entry["inter"], None, "named"))
+        for a in entry.get("acronyms", []):
+            rows.append((f" {normalise_cased(a)} ", True, "ACTOR", entry["name"], entry["inter"], None, "named"))
+    actors = pl.DataFrame(rows, schema=_ENTITY_SCHEMA, orient="row")
+    places = gazetteer().select(
+        "pattern", pl.lit(True).alias("cased"), pl.lit("LOCATION").alias("label"), "name",
+        pl.lit(None, dtype=pl.String).alias("inter"), pl.col("country_name").alias("country"), "kind")
+    # an acronym that is also a place spelling stays an actor
+    places = places.join(actors.filter("cased").select("pattern"), on="pattern", how="anti")
+    return pl.concat([actors, places]).unique(subset=["pattern", "cased"], keep="first", maintain_order=True)
+
+
+def _char_offset(padded: pl.Expr, byte_pos: pl.Expr) -> pl.Expr:
+    ascii_ = padded.str.len_bytes() == padded.str.len_chars()
+    return pl.when(ascii_).then(byte_pos).otherwise(
+        padded.cast(pl.Binary).bin.slice(0, byte_pos).cast(pl.String).str.len_chars())
+
+
+def _entity_hits(frame: pl.DataFrame) -> pl.DataFrame:
+    parts = []
+    for (lang,), part in frame.partition_by("_lang", as_dict=True).items():
+        table = entity_table(lang if lang in LANGUAGES else "en")
+        for col, cased in (("_pl", False), ("_pc", True)):
+            pats = table.filter(pl.col("cased") == cased)["pattern"].to_list()
+            if not pats:
+                continue
+            found = part.select(
+                ROW, pl.col(col).alias("_p"),
+                pl.col(col).str.extract_many(pats, overlapping=True).alias("pattern"),
+                pl.col(col).str.find_many(pats, overlapping=True).alias("pos"),
+            ).explode(["pattern", "pos"]).drop_nulls("pattern")
+            found = found.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
+                (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"),
+                pl.lit(cased).alias("cased"))
+            parts.append(found.drop("_p", "pos").join(table, on=["pattern", "cased"], how="inner"))
+    if not parts:
+        return pl.DataFrame(schema={ROW: pl.UInt32, "start": pl.Int64, "end": pl.Int64, **_ENTITY_SCHEMA})
+    return pl.concat(parts, how="diagonal_relaxed").with_columns(pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))
+
+
+_NUMERIC_DATE = r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b"
+
+
+@functools.lru_cache(maxsize=1)
+def _date_prefilter() -> str:
+    """One Rust regex that finds the rows worth parsing for dates: numeric dates, month and
+    weekday names as written in the lexicons (case-sensitive, weekdays as prefixes for
+    "dinsdagochtend"), relative words case-insensitively."""
+    import re
+
+    names, rel = set(), set()
+    for lang in LANGUAGES:
+        d = lexicon_for(lang).dates
+        names |= set(d.get("months", {})) | set(d.get("weekdays", {}))
+        for table in ("relative_days", "relative_weeks", "relative_months"):
+            rel |= set(d.get(table, {}))
+    alt = lambda ws: "|".join(sorted((re.escape(w) for w in ws), key=len, reverse=True))  # noqa: E731
+    return rf"{_NUMERIC_DATE}|\b(?:{alt(names)})|(?i:\b(?:{alt(rel)})\b)"
+
+
+def _python_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """FATALITIES and DATE spans (rows that need them only) and their per-row values."""
+    need_fat = has("D") | (pl.col("sub_event_type") == "Suicide bomb").fill_null(False)
+    need_date = pl.col("text").str.contains(_date_prefilter())
+    need = frame.select(ROW, "text", "_lang", "published_at", "sub_event_type",
+                        need_fat.alias("_f"), need_date.alias("_d")).filter(pl.col("_f") | pl.col("_d"))
+    span_rows, value_rows = [], []
+    for row, text, lang, pub, sub, want_fat, want_date in need.iter_rows():
+        fat, counts = (None, [])
+        if want_fat:
+            fat, counts = fatalities(text, lang, suicide_bomb=sub == "Suicide bomb")
+        for c in counts[:1]:
+            span_rows.append((row, "FATALITIES", c.start, c.end))
+        found = mentions(text, lang, pub) if want_date else []
+        for m in found:
+            span_rows.append((row, "DATE", m.start, m.end))
+        date, prec = event_date(found)
+        if fat is not None or date is not None:
+            value_rows.append((row, fat, date, prec))
+    spans = pl.DataFrame(span_rows, schema={ROW: pl.UInt32, "label": pl.String, "start": pl.Int64, "end": pl.Int64},
+                         orient="row")
+    values = pl.DataFrame(value_rows, schema={ROW: pl.UInt32, "fatalities": pl.Int64, "event_date": pl.Date,
+                                              "time_precision": pl.Int8}, orient="row")
+    return spans, values
+
+
+def _resolve_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
+    spans = spans.sort([ROW, "start", "end"], descending=[False, False, True])
+    prev_end = pl.col("end").cum_max().shift(1).over(ROW)
+    return spans.filter(prev_end.is_null() | (pl.col("start") >= prev_end))
+
+
+def _actors(ents: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
+    actors = ents.filter(pl.col("label") == "ACTOR").join(labels, on=ROW, how="left").with_columns(
+        pl.coalesce("name", "text").alias("actor"))
+    parent = pl.col("event_type")
+    demo = parent.is_in(["Protests", "Riots"])
+    vac = parent == "Violence against civilians"
+    first_rank = (
+        pl.when(demo & pl.col("inter").is_in(["Protesters", "Rioters"])).then(0)
+        .when(demo).then(1)
+        .when(vac & (pl.col("inter") == "Civilians")).then(2)
+        .when(pl.col("inter") == "Civilians").then(1).otherwise(0)
+    )
+    actors = actors.with_columns(first_rank.alias("_r1")).sort([ROW, "_r1", "start"])
+    a1 = actors.group_by(ROW, maintain_order=True).agg(
+        pl.col("actor").first().alias("actor1"), pl.col("inter").first().alias("inter1"))
+    rest = actors.join(a1, on=ROW).filter(pl.col("actor") != pl.col("actor1"))
+    second_rank = (
+        pl.when(vac & (pl.col("inter") == "Civilians")).then(0)
+        .when(demo & (pl.col("inter") == "State forces")).then(0)
+        .when(pl.col("inter") == pl.col("inter1")).then(2).otherwise(1)
+    )
+    a2 = rest.with_columns(second_rank.alias("_r2")).sort([ROW, "_r2", "start"]).group_by(ROW, maintain_order=True).agg(
+        pl.col("actor").first().alias("actor2"), pl.col("inter").first().alias("inter2"))
+    return a1.join(a2, on=ROW, how="left")
+
+
+def _places(ents: pl.DataFrame) -> pl.DataFrame:
+    locs = ents.filter(pl.col("label") == "LOCATION").sort([ROW, "start"])
+    city = locs.filter(pl.col("kind") == "city").group_by(ROW).agg(
+        pl.col("name").first().alias("location"), pl.col("country").first().alias("_c1"))
+    country = locs.filter(pl.col("kind") == "country").group_by(ROW).agg(pl.col("name").first().alias("_c2"))
+    return city.join(country, on=ROW, how="full", coalesce=True).select(
+        ROW, "location", pl.coalesce("_c1", "_c2").alias("country"))
+
+
+def extract(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame``: text, _pl, _pc, _lang, published_at, keys, event_type, sub_event_type (row order)."""
+    frame = frame.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW))
+    ents = _entity_hits(frame)
+    py_spans, values = _python_spans(frame)
+    all_spans = pl.concat([ents.select(ROW, "label", "start", "end", "name", "inter", "country", "kind"),
+                           py_spans], how="diagonal_relaxed")
+    all_spans = _resolve_overlaps(all_spans).join(frame.select(ROW, "text"), on=ROW).with_columns(
+        pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("text"))
+    span_lists = all_spans.sort([ROW, "start"]).group_by(ROW).agg(
+        pl.struct(pl.col("label"), pl.col("start"), pl.col("end"), pl.col("text")).alias("spans"))
+    kept = all_spans.filter(pl.col("label").is_in(["ACTOR", "LOCATION"]))
+    out = (frame.select(ROW, "event_type", "published_at")
+           .join(span_lists, on=ROW, how="left")
+           .join(_actors(kept, frame.select(ROW, "event_type")), on=ROW, how="left")
+           .join(_places(kept), on=ROW, how="left")
+           .join(values, on=ROW, how="left")
+           .sort(ROW))
+    # an event with no date in its sentence happened around publication: week precision
+    fallback = pl.col("event_type").is_not_null() & pl.col("event_date").is_null() & pl.col("published_at").is_not_null()
+    out = out.with_columns(
+        pl.when(fallback).then(pl.col("published_at")).otherwise(pl.col("event_date")).alias("event_date"),
+        pl.when(fallback).then(pl.lit(2, dtype=pl.Int8)).otherwise(pl.col("time_precision")).alias("time_precision"),
+        pl.col("spans").fill_null(pl.lit([], dtype=SPAN_DTYPE)),
+    )
+    return out.select([pl.col(c).cast(PRELABEL_COLUMNS[c]) for c in FLAT])

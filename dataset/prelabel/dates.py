@@ -1,0 +1,135 @@
+"""DATE spans and the event date with ACLED time precision.
+
+Recognised (month, weekday and relative words come from the lexicon's ``[dates]``):
+
+- explicit dates: ``2016-05-23``, ``23/05/2016``, ``23 May 2016``, ``May 23, 2016``, ``23 mei``,
+  ``December 13`` → precision 1 (the year defaults to the publication year, never after it);
+- weekdays, also Dutch/German compounds (``dinsdag``, ``dinsdagochtend``, ``maandagnacht``) → the
+  latest such day on or before publication, precision 1;
+- relative days (``yesterday``, ``gisteren``) → publication date minus n, precision 1;
+- relative weeks (``last week``, ``dit weekend``) → the Wednesday of that week (the Saturday for a
+  weekend), precision 2;
+- a month with a year (``May 2016``) or a relative month (``last month``) → the 15th, precision 3.
+
+Without ``published_at`` only dates that carry their own year resolve; the others still get a
+DATE span. When a sentence has several dates the most precise one wins, then the first.
+Month and weekday names are matched with the case written in the lexicon (English "May" is a
+month, "may" is not); relative words case-insensitively.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+
+from dataset.prelabel.lexicon import lexicon_for
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    date: dt.date | None
+    precision: int
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=None)
+def _patterns(language: str):
+    d = lexicon_for(language).dates
+    months = d.get("months", {})
+    weekdays = d.get("weekdays", {})
+    rel_d, rel_w, rel_m = d.get("relative_days", {}), d.get("relative_weeks", {}), d.get("relative_months", {})
+    m = _alt(months)
+    pats = [
+        ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
+        ("dmy_num", re.compile(r"\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})\b")),
+    ]
+    if m:
+        pats += [
+            ("d_month_y", re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|e|er)?\.?\s+(?P<mon>{m})\.?(?:,?\s+(?P<y>\d{{4}}))?\b")),
+            ("month_d_y", re.compile(rf"\b(?P<mon>{m})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}})\b)?")),
+            ("month_y", re.compile(rf"\b(?P<mon>{m})\s+(?P<y>\d{{4}})\b")),
+        ]
+    if weekdays:
+        pats.append(("weekday", re.compile(rf"\b(?P<wd>{_alt(weekdays)})\w*")))
+    for kind, table in (("rel_day", rel_d), ("rel_week", rel_w), ("rel_month", rel_m)):
+        if table:
+            pats.append((kind, re.compile(rf"(?i)\b(?P<rel>{_alt(table)})\b")))
+    return pats, months, weekdays, rel_d, rel_w, rel_m
+
+
+def _safe_date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def mentions(text: str, language: str | None, published: dt.date | None) -> list[DateMention]:
+    pats, months, weekdays, rel_d, rel_w, rel_m = _patterns(language or "en")
+    out: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for kind, rx in pats:
+        for mt in rx.finditer(text):
+            s, e = mt.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            date, prec = None, 1
+            g = mt.groupdict()
+            if kind in ("iso", "dmy_num"):
+                date = _safe_date(int(g["y"]), int(g["m"]), int(g["d"]))
+            elif kind in ("d_month_y", "month_d_y"):
+                mon = months[g["mon"]]
+                year = int(g["y"]) if g.get("y") else None
+                if year is None and published is not None:
+                    year = published.year
+                    cand = _safe_date(year, mon, int(g["d"]))
+                    if cand and cand > published:  # "December 13" read in January is last year
+                        year -= 1
+                date = _safe_date(year, mon, int(g["d"])) if year else None
+            elif kind == "month_y":
+                date, prec = _safe_date(int(g["y"]), months[g["mon"]], 15), 3
+            elif kind == "weekday" and published is not None:
+                back = (published.weekday() - weekdays[g["wd"]]) % 7
+                date = published - dt.timedelta(days=back)
+            elif kind == "rel_day":
+                n = rel_d[g["rel"].lower()] if g["rel"].lower() in rel_d else rel_d.get(g["rel"], 0)
+                date = published - dt.timedelta(days=n) if published else None
+            elif kind == "rel_week":
+                key = g["rel"].lower()
+                n = rel_w.get(key, 0)
+                prec = 2
+                if published is not None:
+                    monday = published - dt.timedelta(days=published.weekday() + 7 * n)
+                    if "weekend" in key:
+                        sat = published - dt.timedelta(days=(published.weekday() - 5) % 7 + 7 * n)
+                        date = sat
+                    else:
+                        date = monday + dt.timedelta(days=2)
+            elif kind == "rel_month":
+                n = rel_m.get(g["rel"].lower(), 0)
+                prec = 3
+                if published is not None:
+                    y, m = published.year, published.month - n
+                    while m < 1:
+                        y, m = y - 1, m + 12
+                    date = dt.date(y, m, 15)
+            else:
+                prec = 1
+            taken.append((s, e))
+            out.append(DateMention(s, e, date, prec))
+    return sorted(out, key=lambda x: x.start)
+
+
+def event_date(found: list[DateMention]) -> tuple[dt.date | None, int | None]:
+    resolved = [m for m in found if m.date is not None]
+    if not resolved:
+        return None, None
+    best = min(resolved, key=lambda m: (m.precision, m.start))
+    return best.date, best.precision
