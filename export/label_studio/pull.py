@@ -30,6 +30,7 @@ from dataset.prelabel import SPAN_DTYPE
 from dataset.stages import run_stage
 from export.label_studio import config as cfg
 from export.label_studio.client import StudioClient, connect
+from export.label_studio.errors import StudioServerError
 from export.label_studio.push import check_config, project_salt
 from schemas.annotations import SPAN_LABELS, Annotation, Task
 from schemas.pipeline import QUARANTINE_SCHEMA, Quarantine
@@ -362,6 +363,11 @@ def pull(project: str | None, out: str | Path, *, client: StudioClient | None = 
                 client.close()
         source = f"{client.url}/projects/{project_id}"
     export, unreadable = read_export(text, source)
+    if project_id is not None and unreadable.height:
+        # a live export is never legitimately cut off: the download broke, so retry, don't quarantine
+        raise StudioServerError(
+            f"the export of project {project!r} from {source} is incomplete "
+            f"({unreadable['message'][0]}) — fix: re-run `conflictset pull`; nothing was written")
     frames = run_stage(STAGE, from_label_studio, export, project_id=project_id, salt=salt,
                        source_file=source)
     quarantine = validate(pl.concat([unreadable, frames.quarantine]), Quarantine,

@@ -155,3 +155,13 @@ def test_studio_cli_start_status_stop(repo_root, tmp_path):
         stopped = _run(["studio", "stop"], env)
     assert stopped.exit_code == 0 and "stopped" in stopped.output
     assert "not running" in _run(["studio", "status"], env).output
+
+
+def test_studio_install_is_fast_when_installed(repo_root):
+    import time
+
+    server.install(repo_root / ".studio")  # no-op after the session fixture / `make test`
+    started = time.perf_counter()
+    result = _run(["studio", "install"], {"CONFLICTSET_STUDIO_DIR": str(repo_root / ".studio")})
+    assert result.exit_code == 0 and f"Label Studio {server.LABEL_STUDIO_VERSION} is installed" in result.output
+    assert time.perf_counter() - started < 2

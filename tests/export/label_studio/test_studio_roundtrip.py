@@ -236,3 +236,28 @@ def test_killed_push_process_resumes_without_duplicates(studio, project_title, t
         assert again.returncode == 0, again.stderr
         assert f"pushed {n - killed_at} new task(s)" in again.stdout
         _assert_complete(client, project["id"], n)
+
+
+def test_seed_build_round_trip(client, project_title, seed_txt, tmp_path):
+    """The real pipeline: build the seed article, push it, accept every pre-label, pull."""
+    from dataset.build import build
+
+    build(seed_txt, tmp_path / "build", progress=False)
+    sentences = pl.read_parquet(tmp_path / "build" / "sentences.parquet")
+    pushed = push(tmp_path / "build", project_title, client=client)
+    assert pushed.pushed == sentences.height
+    ids = client.task_sentence_ids(pushed.project_id)
+    labelled = sentences.filter(pl.col("event_type").is_not_null())
+    for sid in labelled["sentence_id"]:
+        _annotate(client, ids[sid], _prediction_result(client, ids[sid]))
+    result = pull(project_title, tmp_path / "pulled", client=client)
+    assert result.counts["tasks"] == sentences.height
+    assert result.counts["annotated"] == labelled.height and result.counts["quarantined"] == 0
+    ann = pl.read_parquet(tmp_path / "pulled" / "annotations.parquet")
+    assert ann["prediction_accepted"].all()
+    got = ann.select("sentence_id", "event_type", "sub_event_type", "spans").sort("sentence_id")
+    want = labelled.select("sentence_id", "event_type", "sub_event_type", "spans").sort("sentence_id")
+    # spans come back in text order; the pre-labeller's order may differ
+    order = lambda f: f.with_columns(pl.col("spans").list.eval(pl.element().sort_by(  # noqa: E731
+        pl.element().struct.field("start"), pl.element().struct.field("end"))))
+    assert order(got).equals(order(want))
