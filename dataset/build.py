@@ -16,6 +16,7 @@ Counts reconcile: every input record is either a built article or a quarantine r
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import sys
@@ -104,15 +105,39 @@ def _sentence_model():
     return PrelabelledSentence
 
 
+STAGING_PREFIX = ".build-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but belongs to someone else
+        return True
+    return True
+
+
+def _remove_stale_staging(out: Path) -> None:
+    """Remove staging directories left by builds that were killed (SIGKILL, power loss)."""
+    for entry in out.glob(f"{STAGING_PREFIX}*"):
+        pid = entry.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        if entry.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
 def _prepare_out(out: Path) -> Path:
     """Create ``out`` if needed and a staging directory inside it (same filesystem: renames are atomic)."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} exists and is not a directory; nothing was written — "
+                          "fix: choose a directory path")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        if not out.is_dir():
-            raise OutputError(f"--out {out} exists and is not a directory — fix: choose a directory path")
-        return Path(tempfile.mkdtemp(prefix=".build-", dir=out))
+        _remove_stale_staging(out)
+        return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
     except OSError as exc:
-        why = "the directory is not writable" if exc.errno in (13, 1, 30) else (exc.strerror or str(exc))
+        why = ("the directory is not writable" if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+               else "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc)))
         raise OutputError(f"cannot write to {out}: {why}; previous outputs are untouched — "
                           "fix: choose a writable --out or fix its permissions") from None
 
@@ -317,8 +342,9 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     reasons: Counter[str] = Counter()
     languages: Counter[str] = Counter()
     sentence_schema: dict[str, pl.DataType] | None = None
-    bar = _Progress(sources, progress)
+    bar = None
     try:
+        bar = _Progress(sources, progress)
         problems = validate(problems.cast(QUARANTINE_SCHEMA), Quarantine, table="quarantine", stage="ingest")
         if problems.height:
             outputs.write("quarantine", problems, QUARANTINE_SCHEMA)
@@ -353,8 +379,9 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
         outputs.abort()
         raise
     finally:
-        bar.close()
-    shutil.rmtree(staging, ignore_errors=True)
+        if bar is not None:
+            bar.close()
+        shutil.rmtree(staging, ignore_errors=True)
     summary.segments_by_role = dict(roles)
     summary.quarantined_by_reason = dict(reasons)
     summary.sentences_by_language = dict(languages)

@@ -1,0 +1,164 @@
+"""Benchmark ``build`` against the I/O floor, in one run.
+
+    python bench/build.py [--sentences N] [--batch-size B] [--no-prelabel] [--keep DIR]
+
+Synthesises a JSONL corpus of about N sentences from the bundled sample corpus (ids, numbers
+and dates varied so articles differ), then times, each in a fresh subprocess:
+
+- the I/O floor: polars reading the same JSONL and writing the same number of rows
+  (sentence-sized pieces of the text) to Parquet with the build's writer settings;
+- ``build()`` with pre-labelling on (unless ``--no-prelabel``).
+
+Prints ``ratio=<build/floor>``, ``peak_rss_mb=`` (the build subprocess's peak resident set)
+and sentences/s. Targets: ratio ≤ 3, peak RSS ≤ 2 GB and flat in N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "dataset" / "sample_corpus"
+SEED = REPO.parent / "shared" / "fixtures" / "nl_raqqa_2016.txt"
+RECORDS_PER_FILE = 20_000
+
+FALLBACK_ARTICLES = [  # used only when the sample corpus is missing
+    "Clashes near the border leave 4 dead\n\nFighting broke out on Monday between the army and rebels "
+    "near the border, officials said. At least 4 fighters were killed.\n\nThe army said it had "
+    "regained control of the area by the evening.",
+    "Betoging in de hoofdstad\n\nDuizenden mensen gingen zaterdag de straat op in de hoofdstad. "
+    "De betoging verliep rustig.\n\nDe politie hield 12 mensen aan.",
+]
+
+
+def _templates() -> list[tuple[str, str | None]]:
+    """(text, language) of each sample article (txt and JSONL records)."""
+    out: list[tuple[str, str | None]] = []
+    if SAMPLE.is_dir():
+        for path in sorted(SAMPLE.glob("*.txt")):
+            lang = path.name.split("_", 1)[0] if path.name[:3] in ("en_", "nl_", "fr_") else None
+            out.append((path.read_text(encoding="utf-8"), lang))
+        for path in sorted(SAMPLE.glob("*.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    rec = json.loads(line)
+                    if rec.get("text"):
+                        text = rec["text"] if not rec.get("title") else f"{rec['title']}\n\n{rec['text']}"
+                        out.append((text, rec.get("language")))
+    if not out and SEED.exists():
+        out.append((SEED.read_text(encoding="utf-8"), "nl"))
+    return out or [(t, None) for t in FALLBACK_ARTICLES]
+
+
+def _sentences_per(text: str) -> int:
+    import sentencex
+
+    return sum(1 for line in text.splitlines() if line.strip()
+               for piece in sentencex.segment("en", line) if piece.strip())
+
+
+def synthesise(n_sentences: int, directory: Path, seed: int = 7) -> tuple[list[Path], int]:
+    """Write JSONL files with about ``n_sentences`` sentences; returns (files, records)."""
+    rng = random.Random(seed)
+    templates = _templates()
+    per = [max(1, _sentences_per(t)) for t, _ in templates]
+    number = re.compile(r"\d+")
+    files: list[Path] = []
+    total = records = 0
+    fh = None
+    while total < n_sentences:
+        if records % RECORDS_PER_FILE == 0:
+            if fh:
+                fh.close()
+            files.append(directory / f"corpus-{len(files):04d}.jsonl")
+            fh = files[-1].open("w", encoding="utf-8")
+        k = rng.randrange(len(templates))
+        text, lang = templates[k]
+        text = number.sub(lambda m: str(rng.randint(1, 99) if len(m.group()) < 3 else rng.randint(1990, 2030)), text)
+        day = f"20{rng.randint(10, 24):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        fh.write(json.dumps({"id": f"bench-{records:08d}", "text": text, "url": f"https://example.org/a/{records}",
+                             "published_at": day, "source": "Bench Wire", "language": lang},
+                            ensure_ascii=False) + "\n")
+        records += 1
+        total += per[k]
+    if fh:
+        fh.close()
+    return files, records
+
+
+_FLOOR = r"""
+import json, resource, sys, time
+import polars as pl
+from dataset.io import PARQUET_OPTIONS, ROW_GROUP_SIZE
+files, rows, out = json.loads(sys.argv[1])
+t = time.perf_counter()
+df = pl.read_ndjson(files)
+# the same number of rows as the build's sentences, with sentence-sized strings
+pieces = df.select("id", pl.col("text").str.split(". ")).explode("text")
+pieces = pl.concat([pieces] * (rows // max(pieces.height, 1) + 1)).head(rows) if pieces.height < rows else pieces.head(rows)
+pieces.write_parquet(out, compression=PARQUET_OPTIONS["compression"],
+                     compression_level=PARQUET_OPTIONS["compression_level"], row_group_size=ROW_GROUP_SIZE)
+print(json.dumps({"seconds": time.perf_counter() - t, "rows": pieces.height,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+_BUILD = r"""
+import json, resource, sys, time
+from dataset.build import build
+files, out, prelabel, batch_size = json.loads(sys.argv[1])
+t = time.perf_counter()
+s = build(files, out, prelabel=prelabel, batch_size=batch_size, progress=False)
+print(json.dumps({"seconds": time.perf_counter() - t, "sentences": s.sentences, "articles": s.articles,
+                  "quarantined": s.quarantined, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _child(code: str, arg) -> dict:
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(arg)], capture_output=True, text=True,
+                          cwd=REPO)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"benchmark child failed with exit code {proc.returncode}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sentences", type=int, default=1_000_000)
+    ap.add_argument("--batch-size", type=int, default=2000)
+    ap.add_argument("--no-prelabel", action="store_true")
+    ap.add_argument("--keep", type=Path, help="keep the corpus and outputs in this directory")
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="conflictset-bench-") as tmp:
+        work = args.keep or Path(tmp)
+        (work / "corpus").mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        files, records = synthesise(args.sentences, work / "corpus")
+        size = sum(f.stat().st_size for f in files)
+        print(f"corpus: {records:,} articles, ~{args.sentences:,} sentences, {len(files)} JSONL files, "
+              f"{size / 2**20:.1f} MiB (made in {time.perf_counter() - t:.1f} s)", flush=True)
+        paths = [str(f) for f in files]
+        built = _child(_BUILD, [paths, str(work / "out"), not args.no_prelabel, args.batch_size])
+        floor = _child(_FLOOR, [paths, built["sentences"], str(work / "floor.parquet")])
+    ratio = built["seconds"] / floor["seconds"]
+    print(f"floor: read {records:,} records + write {floor['rows']:,} rows in {floor['seconds']:.2f} s")
+    print(f"build: {built['articles']:,} articles, {built['sentences']:,} sentences, "
+          f"{built['quarantined']:,} quarantined in {built['seconds']:.2f} s "
+          f"(prelabel {'off' if args.no_prelabel else 'on'}, batch {args.batch_size})")
+    print(f"sentences_per_s={built['sentences'] / built['seconds']:,.0f}")
+    print(f"ratio={ratio:.2f}")
+    print(f"peak_rss_mb={built['peak_rss_mb']:.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
