@@ -50,7 +50,8 @@ def read_gold(path: str | Path) -> pl.DataFrame:
     df = df.with_columns(
         [pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c)
          for c in ("event_type", "sub_event_type")]
-    ).filter(pl.col("text").is_not_null() & (pl.col("text").str.strip_chars() != ""))
+    ).with_columns(pl.col("text").cast(pl.String).str.normalize("NFC")).filter(
+        pl.col("text").is_not_null() & (pl.col("text").str.strip_chars() != ""))
     bad_sub = sorted(set(df["sub_event_type"].drop_nulls()) - set(SUB_EVENT_TYPE_NAMES))
     bad_evt = sorted(set(df["event_type"].drop_nulls()) - set(EVENT_TYPES))
     if bad_sub or bad_evt:
