@@ -77,7 +77,8 @@ def normalise_annotations(annotations: pl.DataFrame | None) -> pl.DataFrame:
 
 def one_vote_per_annotator(usable: pl.DataFrame) -> pl.DataFrame:
     """An annotator who submitted twice for a sentence counts once, with the latest annotation."""
-    return usable.unique(subset=["sentence_id", "annotator"], keep="last", maintain_order=True)
+    order = [c for c in ("sentence_id", "annotator", "updated_at", "annotation_id") if c in usable.columns]
+    return usable.sort(order).unique(subset=["sentence_id", "annotator"], keep="last", maintain_order=True)
 
 
 def _votes(votes: pl.DataFrame, usable: pl.DataFrame) -> pl.DataFrame:
@@ -128,7 +129,7 @@ def adjudicate(sentences: pl.DataFrame, annotations: pl.DataFrame | None) -> pl.
         sentences.select("sentence_id", pl.col("event_type").alias("pre_event"),
                          pl.col("sub_event_type").alias("pre_sub"), pl.col("disorder_type").alias("pre_disorder"),
                          pl.col("spans").alias("pre_spans"))
-        .join(tally, on="sentence_id", how="left")
+        .join(tally, on="sentence_id", how="left", maintain_order="left")
         .with_columns(source.alias("label_source"))
         .with_columns(
             pl.when(pl.col("label_source") == "adjudicated").then(pl.col("truth_id"))
@@ -145,7 +146,7 @@ def adjudicate(sentences: pl.DataFrame, annotations: pl.DataFrame | None) -> pl.
     prelabel = pl.col("label_source") == "prelabel"
     unresolved = pl.col("label_source") == UNRESOLVED
     final = (
-        decided.join(chosen, on="decided_by", how="left")
+        decided.join(chosen, on="decided_by", how="left", maintain_order="left")
         .with_columns(
             pl.when(prelabel).then(pl.col("pre_event")).when(unresolved).then(None)
             .otherwise(pl.col("ann_event")).alias("event_type"),

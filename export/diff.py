@@ -143,7 +143,8 @@ def diff(old: str | os.PathLike, new: str | os.PathLike) -> ReleaseDiff:
     for frame, col, name in ((o, "category", "n_old"), (n, "category", "n_new"), (added, "category", "added"),
                              (removed, "category", "removed"), (relabelled, "new_category", "relabelled_in"),
                              (relabelled, "old_category", "relabelled_out")):
-        per_category = per_category.join(count(frame, col, name), on="category", how="left")
+        per_category = per_category.join(count(frame, col, name), on="category", how="left",
+                                         maintain_order="left")
     per_category = per_category.fill_null(0)
 
     old_f, new_f = _figures(old_s, old_a), _figures(new_s, new_a)

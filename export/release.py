@@ -248,7 +248,7 @@ def _validated(frame: pl.DataFrame, model, table: str) -> pl.DataFrame:
     except ValidationFailed as exc:
         ids = frame.select(pl.int_range(pl.len()).alias("row"), "sentence_id")
         report = (
-            exc.report.join(ids, on="row", how="left")
+            exc.report.join(ids, on="row", how="left", maintain_order="left")
             .with_columns(
                 pl.when(pl.col("column").is_null() & pl.col("reason").is_in(["hierarchy_mismatch"]))
                 .then(pl.lit("sub_event_type"))
