@@ -249,7 +249,7 @@ def read_csv(path: str, batch_size: int = 2000) -> Iterator[Batch]:
                 yield _select_fields(chunk, path, "csv", emitted + 1)
                 emitted += chunk.height
             if emitted == 0:
-                yield [reject(path, 1, "csv", Reason.EMPTY_FILE, "the file has a header but no records",
+                yield [reject(path, None, "csv", Reason.EMPTY_FILE, "the file has a header but no records",
                               raw=", ".join(header))]
             return
         except Exception:  # noqa: BLE001 — bad bytes or a malformed row: the precise path takes over
@@ -269,7 +269,7 @@ def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int) -> It
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        yield [reject(path, 1, "csv", Reason.EMPTY_FILE, "the file has no header", raw="")]
+        yield [reject(path, None, "csv", Reason.EMPTY_FILE, "the file has no header", raw="")]
         return
     except csv.Error as exc:
         yield [reject(path, 1, "csv", Reason.BROKEN_CSV, f"unreadable header ({exc})", raw=text[:1000])]
@@ -311,7 +311,7 @@ def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int) -> It
     if rows:
         yield rows
     if number == 0:
-        yield [reject(path, 1, "csv", Reason.EMPTY_FILE, "the file has a header but no records",
+        yield [reject(path, None, "csv", Reason.EMPTY_FILE, "the file has a header but no records",
                       raw=", ".join(header))]
 
 
@@ -390,7 +390,7 @@ def read_parquet(path: str, batch_size: int = 2000) -> Iterator[Batch]:
                       "fix: re-export the file", raw=None)]
         return
     if emitted == 0:
-        yield [reject(path, 1, "parquet", Reason.EMPTY_FILE, "the file has no rows", raw="")]
+        yield [reject(path, None, "parquet", Reason.EMPTY_FILE, "the file has no rows", raw="")]
 
 
 READERS = {"txt": read_txt, "html": read_html, "jsonl": read_jsonl, "csv": read_csv, "parquet": read_parquet}

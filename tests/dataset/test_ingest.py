@@ -1,0 +1,198 @@
+"""Stage ingest: every input format from small real files, discovery, ids, normalisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dataset.errors import InputError
+from dataset.ingest import OUTPUT_SCHEMA, discover, ingest, iter_ingest
+from dataset.io import write_parquet
+from dataset.stages import split_rejects
+from schemas.pipeline import Article, Quarantine
+from schemas.validation import validate
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
+
+
+def run(*paths) -> pl.DataFrame:
+    sources, problems = discover(list(paths))
+    assert problems.height == 0, problems
+    out = ingest(sources)
+    assert out.schema == pl.Schema(OUTPUT_SCHEMA)
+    good, quarantine = split_rejects(out, "ingest")
+    validate(good, Article, table="articles", stage="ingest")
+    validate(quarantine, Quarantine, table="quarantine", stage="ingest")
+    return out
+
+
+def good_rows(out: pl.DataFrame) -> list[dict]:
+    return out.filter(pl.col("reason").is_null()).to_dicts()
+
+
+# ---------------------------------------------------------------------------- formats
+
+def test_txt_first_line_is_title_and_stays_the_headline(seed_txt):
+    out = run(seed_txt)
+    [row] = good_rows(out)
+    assert row["title"] == "Wordt Raqqa binnenkort eindelijk bevrijd van IS?"
+    assert row["text"].startswith(row["title"] + "\n\n")
+    assert row["text"] == seed_txt.read_text(encoding="utf-8")  # already NFC and LF
+    assert row["source_row"] == 1 and row["source_file"] == str(seed_txt)
+    assert row["article_id"] == "a" + hashlib.sha256(row["text"].encode()).hexdigest()[:16]
+
+
+def test_html_main_text_title_and_date():
+    out = run(FIXTURES / "html_article_with_nav_cookie_footer.html")
+    [row] = good_rows(out)
+    assert row["title"] == "Gunmen attack police post near Gao"
+    assert row["published_at"] == dt.date(2021, 3, 14)
+    paragraphs = row["text"].split("\n\n")
+    assert paragraphs[0] == "Gunmen attack police post near Gao"
+    assert paragraphs[1].startswith("Unidentified gunmen attacked a police post")
+    assert "Reinforcements" in paragraphs
+    for debris in ("cookie", "Accept all", "Privacy policy", "All rights reserved", "dataLayer"):
+        assert debris not in row["text"]
+
+
+def test_jsonl_fields_title_prepended_and_types(tmp_path):
+    path = tmp_path / "wire.ndjson"
+    records = [
+        {"id": "w1", "title": "Clashes in Tripoli", "text": "Armed groups clashed in Tripoli.",
+         "url": "https://example.org/1", "published_at": "2022-08-27T18:00:00+02:00", "source": "Wire",
+         "language": "EN"},
+        {"id": "w2", "title": "Already first", "text": "Already first\n\nThe title is the first line."},
+        {"text": "No id, no title: the first line is the title.\n\nSecond paragraph."},
+        {"html": "<html><body><article><h1>Page title</h1><p>Police fired tear gas at protesters in "
+                 "Nairobi on Tuesday, witnesses said.</p></article></body></html>", "id": "h1"},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    out = run(path)
+    rows = good_rows(out)
+    assert [r["source_row"] for r in rows] == [1, 2, 3, 4]
+    assert rows[0]["text"] == "Clashes in Tripoli\n\nArmed groups clashed in Tripoli."
+    assert rows[0]["published_at"] == dt.date(2022, 8, 27)
+    assert (rows[0]["url"], rows[0]["source"], rows[0]["language"]) == ("https://example.org/1", "Wire", "en")
+    assert rows[1]["text"] == "Already first\n\nThe title is the first line."
+    assert rows[2]["title"] == "No id, no title: the first line is the title."
+    assert rows[2]["article_id"].startswith("a") and len(rows[2]["article_id"]) == 17
+    assert rows[3]["title"] == "Page title" and rows[3]["article_id"] == "h1"
+    assert "tear gas" in rows[3]["text"]
+
+
+def test_jsonl_wrong_field_types_fixture():
+    out = run(FIXTURES / "jsonl_wrong_field_types.jsonl")
+    got = out.select("source_row", "reason", "field").rows()
+    assert got == [
+        (1, None, None),
+        (2, "wrong_field_type", "text"),
+        (3, "wrong_field_type", "title"),
+        (4, "wrong_field_type", "published_at"),
+        (5, "wrong_field_type", "id"),
+        (6, None, None),
+        (7, "wrong_field_type", "language"),
+    ]
+    assert out.filter(pl.col("source_row") == 6)["article_id"][0] == "42"
+    bad = out.filter(pl.col("source_row") == 2).row(0, named=True)
+    assert bad["raw"] == '{"id": "bad-text", "text": 12345}'
+    assert "jsonl_wrong_field_types.jsonl line 2" in bad["message"] and "'text'" in bad["message"]
+
+
+def test_csv_embedded_newlines_and_quotes_fixture():
+    out = run(FIXTURES / "csv_embedded_newlines_quotes.csv")
+    rows = out.to_dicts()
+    assert [r["source_row"] for r in rows] == [1, 2, 3]
+    assert rows[0]["title"] == 'Clashes in "north" Kivu'
+    assert rows[0]["text"] == ('Clashes in "north" Kivu\n\nFighting broke out near Goma on Tuesday.\n\n'
+                               'The army said it repelled an attack by M23 rebels, a spokesman said: '
+                               '"We held the line."')
+    assert rows[0]["published_at"] == dt.date(2022, 10, 25)
+    assert rows[1]["published_at"] == dt.date(2023, 6, 2) and rows[1]["language"] == "fr"
+    assert (rows[2]["reason"], rows[2]["field"]) == ("empty_article", "text")
+
+
+def test_parquet_with_native_date_and_int_id(tmp_path):
+    path = tmp_path / "articles.parquet"
+    table = pa.table({
+        "id": pa.array([7, 8], pa.int64()),
+        "Title": ["Shelling in Kharkiv", None],
+        "text": ["Russian forces shelled Kharkiv overnight.", "Rebels attacked a convoy."],
+        "published_at": pa.array([dt.date(2022, 3, 1), None], pa.date32()),
+        "extra": [1, 2],
+    })
+    pq.write_table(table, path)
+    rows = good_rows(run(path))
+    assert [(r["article_id"], r["title"], r["published_at"], r["source_row"]) for r in rows] == [
+        ("7", "Shelling in Kharkiv", dt.date(2022, 3, 1), 1),
+        ("8", "Rebels attacked a convoy.", None, 2),
+    ]
+
+
+def test_parquet_written_by_us_reads_back_everywhere(tmp_path):
+    """The ingested frame survives our writer and reads back identically with pyarrow and duckdb."""
+    out = run(FIXTURES / "csv_embedded_newlines_quotes.csv")
+    path = write_parquet(out, tmp_path / "ingested.parquet")
+    assert pl.read_parquet(path).equals(out)
+    assert pq.read_table(path).to_pylist() == out.to_dicts()
+    con = duckdb.connect()
+    assert con.execute(f"select count(*), count(reason) from read_parquet('{path}')").fetchone() == (3, 1)
+
+
+# ---------------------------------------------------------------------------- discovery
+
+def test_discover_is_recursive_sorted_and_deterministic(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a").mkdir()
+    for name in ("b/z.txt", "b/a.jsonl", "a/m.HTML", "top.csv", "a/notes.docx"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    sources, problems = discover([tmp_path])
+    assert [Path(p).relative_to(tmp_path).as_posix() for p in sources["path"]] == [
+        "a/m.HTML", "b/a.jsonl", "b/z.txt", "top.csv"]
+    assert sources["format"].to_list() == ["html", "jsonl", "txt", "csv"]
+    assert problems.select("reason").to_series().to_list() == ["unsupported_format"]
+    again, _ = discover([tmp_path, tmp_path / "b" / "z.txt"])  # each file once
+    assert again.equals(sources)
+
+
+def test_discover_missing_path_is_an_input_error(tmp_path):
+    missing = tmp_path / "nope"
+    with pytest.raises(InputError) as err:
+        discover([missing])
+    assert str(missing) in str(err.value) and err.value.exit_code == 2
+
+
+# ---------------------------------------------------------------------------- normalisation
+
+def test_crlf_nfc_and_bom_are_normalised(tmp_path):
+    (tmp_path / "crlf.txt").write_bytes("Titel\r\n\r\nCafe\u0301 in Gaza.\rEen regel.\r\n".encode("utf-8"))
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfTitel BOM\n\nTekst.")
+    (tmp_path / "utf16.txt").write_bytes("Titel UTF-16\n\nTekst é ش.".encode("utf-16"))
+    rows = {Path(r["source_file"]).name: r for r in good_rows(run(tmp_path))}
+    assert rows["crlf.txt"]["text"] == "Titel\n\nCaf\u00e9 in Gaza.\nEen regel.\n"
+    assert rows["bom.txt"]["text"] == "Titel BOM\n\nTekst." and rows["bom.txt"]["title"] == "Titel BOM"
+    assert rows["utf16.txt"]["text"] == "Titel UTF-16\n\nTekst é ش."
+
+
+def test_iter_ingest_batches_equal_ingest(tmp_path):
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"n{i}", "text": f"Article number {i}."}) + "\n"
+                            for i in range(250)), encoding="utf-8")
+    (tmp_path / "one.txt").write_text("Single\n\nText.", encoding="utf-8")
+    sources, _ = discover([tmp_path])
+    batches = list(iter_ingest(sources, batch_size=100))
+    assert [b.height for b in batches] == [100, 100, 51]
+    assert pl.concat(batches).equals(ingest(sources))
+
+
+def test_ids_are_stable_across_runs(tmp_path):
+    (tmp_path / "x.txt").write_text("Same title\n\nSame text.", encoding="utf-8")
+    first = run(tmp_path)["article_id"].to_list()
+    assert run(tmp_path)["article_id"].to_list() == first
