@@ -58,18 +58,27 @@ def _templates() -> list[tuple[str, str | None]]:
     return out or [(t, None) for t in FALLBACK_ARTICLES]
 
 
-def _sentences_per(text: str) -> int:
-    import sentencex
+def _sentences_per(templates: list[tuple[str, str | None]], directory: Path) -> list[int]:
+    """Sentences each template yields, measured by building the templates once."""
+    import polars as pl
 
-    return sum(1 for line in text.splitlines() if line.strip()
-               for piece in sentencex.segment("en", line) if piece.strip())
+    from dataset.build import build
+
+    src = directory / "templates.jsonl"
+    with src.open("w", encoding="utf-8") as fh:
+        for i, (text, lang) in enumerate(templates):
+            fh.write(json.dumps({"id": f"t{i:04d}", "text": text, "language": lang}, ensure_ascii=False) + "\n")
+    build([src], directory / "templates-out", prelabel=False, progress=False)
+    counts = dict(pl.read_parquet(directory / "templates-out" / "sentences.parquet")
+                  .group_by("article_id").len().iter_rows())
+    return [max(1, counts.get(f"t{i:04d}", 0)) for i in range(len(templates))]
 
 
 def synthesise(n_sentences: int, directory: Path, seed: int = 7) -> tuple[list[Path], int]:
     """Write JSONL files with about ``n_sentences`` sentences; returns (files, records)."""
     rng = random.Random(seed)
     templates = _templates()
-    per = [max(1, _sentences_per(t)) for t, _ in templates]
+    per = _sentences_per(templates, directory.parent)
     number = re.compile(r"\d+")
     files: list[Path] = []
     total = records = 0
@@ -117,7 +126,7 @@ files, out, prelabel, batch_size = json.loads(sys.argv[1])
 t = time.perf_counter()
 s = build(files, out, prelabel=prelabel, batch_size=batch_size, progress=False)
 print(json.dumps({"seconds": time.perf_counter() - t, "sentences": s.sentences, "articles": s.articles,
-                  "quarantined": s.quarantined, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "quarantined": s.quarantined, "stage_seconds": s.stage_seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -154,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"build: {built['articles']:,} articles, {built['sentences']:,} sentences, "
           f"{built['quarantined']:,} quarantined in {built['seconds']:.2f} s "
           f"(prelabel {'off' if args.no_prelabel else 'on'}, batch {args.batch_size})")
+    print("build stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in built["stage_seconds"].items()))
     print(f"sentences_per_s={built['sentences'] / built['seconds']:,.0f}")
     print(f"ratio={ratio:.2f}")
     print(f"peak_rss_mb={built['peak_rss_mb']:.0f}")

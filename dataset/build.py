@@ -74,6 +74,8 @@ class BuildSummary:
     out_dir: Path | None = None
     files: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
+    #: wall time per stage (ingest, clean, segment, prelabel) plus validate and write
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def reconciled(self) -> bool:
@@ -92,7 +94,8 @@ class BuildSummary:
         ]
         out += [f"wrote {path}" for path in self.files.values()]
         rate = f", {self.sentences / self.seconds:,.0f} sentences/s" if self.seconds > 0 and self.sentences else ""
-        out.append(f"time: {self.seconds:.2f} s{rate}")
+        stages = ", ".join(f"{k} {v:.2f}" for k, v in self.stage_seconds.items())
+        out.append(f"time: {self.seconds:.2f} s{rate}" + (f" ({stages})" if stages else ""))
         return out
 
 
@@ -219,14 +222,33 @@ def _sentences_with_context(sentences: pl.DataFrame, articles: pl.DataFrame) -> 
     ).select(list(SENTENCE_SCHEMA))
 
 
-def _process_batch(batch: pl.DataFrame, prelabel: bool) -> dict[str, pl.DataFrame]:
+def _stage(timings: Counter, name: str, fn, *args, **kwargs):
+    """Run a stage (errors name it) and add its time to ``timings``."""
+    started = time.perf_counter()
+    try:
+        return run_stage(name, fn, *args, **kwargs)
+    finally:
+        timings[name] += time.perf_counter() - started
+
+
+def _validate(timings: Counter, frame: pl.DataFrame, model, table: str, stage: str) -> pl.DataFrame:
+    started = time.perf_counter()
+    try:
+        if model is Quarantine and frame.height == 0 and frame.schema == pl.Schema(QUARANTINE_SCHEMA):
+            return frame  # nothing but the schema to check, and it is the fixed one
+        return validate(frame, model, table=table, stage=stage)
+    finally:
+        timings["validate"] += time.perf_counter() - started
+
+
+def _process_batch(batch: pl.DataFrame, prelabel: bool, timings: Counter) -> dict[str, pl.DataFrame]:
     """One ingested batch → the four tables' rows (validated)."""
     from dataset.clean import clean
 
     articles, quarantine = split_rejects(batch, "ingest")
-    articles = validate(articles, Article, table="articles", stage="ingest")
-    segments = run_stage("clean", clean, articles)
-    segments = validate(segments, Segment, table="segments", stage="clean")
+    articles = _validate(timings, articles, Article, "articles", "ingest")
+    segments = _stage(timings, "clean", clean, articles)
+    segments = _validate(timings, segments, Segment, "segments", "clean")
 
     kept_ids = segments.filter(pl.col("role").is_in(SENTENCE_ROLES)).get_column("article_id").unique()
     empty_ids = articles.filter(~pl.col("article_id").is_in(kept_ids.implode())).get_column("article_id")
@@ -234,7 +256,8 @@ def _process_batch(batch: pl.DataFrame, prelabel: bool) -> dict[str, pl.DataFram
     if empty_ids.len():
         parts.append(_no_content(articles, empty_ids, "clean", segments))
 
-    texts, sentences = run_stage("segment", segment_articles, segments, articles.select("article_id", "language"))
+    texts, sentences = _stage(timings, "segment", segment_articles, segments,
+                              articles.select("article_id", "language"))
     no_sentence = texts.filter(pl.col("n_sentences") == 0).get_column("article_id")
     if no_sentence.len():  # kept segments that were only whitespace
         parts.append(_no_content(articles, no_sentence, "segment", segments))
@@ -250,11 +273,11 @@ def _process_batch(batch: pl.DataFrame, prelabel: bool) -> dict[str, pl.DataFram
     if prelabel:
         from dataset.prelabel import prelabel as run_prelabel
 
-        sentences = run_stage("prelabel", run_prelabel, sentences)
-    sentences = validate(sentences, _sentence_model() if prelabel else Sentence, table="sentences",
-                         stage="prelabel" if prelabel else "segment")
+        sentences = _stage(timings, "prelabel", run_prelabel, sentences)
+    sentences = _validate(timings, sentences, _sentence_model() if prelabel else Sentence, "sentences",
+                          "prelabel" if prelabel else "segment")
     quarantine = pl.concat([p.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for p in parts])
-    quarantine = validate(quarantine, Quarantine, table="quarantine", stage="ingest")
+    quarantine = _validate(timings, quarantine, Quarantine, "quarantine", "ingest")
     return {"articles": built, "segments": segments, "sentences": sentences, "quarantine": quarantine}
 
 
@@ -308,12 +331,12 @@ class _Progress:
             self.bar.stop()
 
 
-def _batches(sources: pl.DataFrame, batch_size: int) -> Iterator[pl.DataFrame]:
+def _batches(sources: pl.DataFrame, batch_size: int, timings: Counter) -> Iterator[pl.DataFrame]:
     from dataset.ingest import iter_ingest
 
-    it = run_stage("ingest", iter_ingest, sources, batch_size=batch_size)
+    it = _stage(timings, "ingest", iter_ingest, sources, batch_size=batch_size)
     while True:
-        batch = run_stage("ingest", next, it, None)
+        batch = _stage(timings, "ingest", next, it, None)
         if batch is None:
             return
         yield batch
@@ -342,23 +365,26 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     reasons: Counter[str] = Counter()
     languages: Counter[str] = Counter()
     sentence_schema: dict[str, pl.DataType] | None = None
+    timings: Counter[str] = Counter()
     bar = None
     try:
         bar = _Progress(sources, progress)
-        problems = validate(problems.cast(QUARANTINE_SCHEMA), Quarantine, table="quarantine", stage="ingest")
+        problems = _validate(timings, problems.cast(QUARANTINE_SCHEMA), Quarantine, "quarantine", "ingest")
         if problems.height:
             outputs.write("quarantine", problems, QUARANTINE_SCHEMA)
         summary.input_records = problems.height
         reasons.update(problems.get_column("reason").to_list())
-        for batch in _batches(sources, batch_size):
+        for batch in _batches(sources, batch_size, timings):
             summary.input_records += batch.height
-            tables = _process_batch(batch, prelabel)
+            tables = _process_batch(batch, prelabel, timings)
+            started_writing = time.perf_counter()
             if sentence_schema is None:
                 sentence_schema = _sentence_schema(tables["sentences"], prelabel)
             outputs.write("articles", tables["articles"], ARTICLE_COLUMNS)
             outputs.write("segments", tables["segments"], SEGMENT_COLUMNS)
             outputs.write("sentences", tables["sentences"], sentence_schema)
             outputs.write("quarantine", tables["quarantine"], QUARANTINE_SCHEMA)
+            timings["write"] += time.perf_counter() - started_writing
             summary.articles += tables["articles"].height
             summary.sentences += tables["sentences"].height
             roles.update(dict(tables["segments"].get_column("role").value_counts().iter_rows()))
@@ -386,4 +412,5 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     summary.quarantined_by_reason = dict(reasons)
     summary.sentences_by_language = dict(languages)
     summary.seconds = time.perf_counter() - started
+    summary.stage_seconds = {k: round(v, 3) for k, v in timings.items()}
     return summary

@@ -26,7 +26,9 @@ from schemas.pipeline import SENTENCE_ROLES
 SEPARATOR = "\n\n"
 #: sentencex panics (Rust byte-slicing) on multi-byte whitespace such as U+00A0 or U+2028 next
 #: to a period; we hand it a copy with those replaced by a plain space (same code point count)
-_WIDE_SPACE = re.compile(r"[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_WIDE_SPACES = ["\u0085", "\u00a0", "\u1680", *map(chr, range(0x2000, 0x200b)), "\u2028", "\u2029",
+                "\u202f", "\u205f", "\u3000"]
+_WIDE_SPACE = re.compile("[" + "".join(_WIDE_SPACES) + "]")
 #: how much of an article's text decides its language when no language is given
 _ARTICLE_SAMPLE = 400
 
@@ -38,14 +40,23 @@ def kept_segments(segments: pl.DataFrame) -> pl.DataFrame:
     """Kept segments in article order (first appearance) and segment order, with their offsets
     into the clean text (``seg_start``) and the article's position (``art_idx``)."""
     kept = segments.filter(pl.col("role").is_in(SENTENCE_ROLES)).select("article_id", "segment_index", "text", "role")
-    step = pl.col("text").str.len_chars() + len(SEPARATOR)
-    return (
-        kept.with_row_index("_row")
-        .with_columns(pl.col("_row").min().over("article_id").alias("_first"))
-        .sort(["_first", "segment_index"])
-        .with_columns(pl.col("_first").rank("dense").cast(pl.Int64).sub(1).alias("art_idx"))
-        .with_columns((step.cum_sum().over("art_idx") - step).alias("seg_start"))
-        .drop("_row", "_first")
+    run_start = pl.col("article_id") != pl.col("article_id").shift(1)
+    in_order = kept.select(
+        # each article's segments are contiguous and ascending (what clean emits): no sort needed
+        (run_start.fill_null(True).sum() == pl.col("article_id").n_unique())
+        & (run_start | (pl.col("segment_index") > pl.col("segment_index").shift(1))).fill_null(True).all()
+    ).item() if kept.height else True
+    if not in_order:
+        kept = (kept.with_row_index("_row")
+                .with_columns(pl.col("_row").min().over("article_id").alias("_first"))
+                .sort(["_first", "segment_index"])
+                .drop("_row", "_first"))
+    step = pl.col("text").str.len_chars().cast(pl.Int64) + len(SEPARATOR)
+    # running sums without per-group windows: subtract the running total at the article's start
+    total = step.cum_sum() - step
+    return kept.with_columns(
+        (run_start.fill_null(True).cum_sum().cast(pl.Int64) - 1).alias("art_idx"),
+        (total - pl.when(run_start.fill_null(True)).then(total).forward_fill()).alias("seg_start"),
     )
 
 
@@ -159,7 +170,7 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
 
     # sentencex needs a language it knows; an undetermined article is split with English rules
     split_lang = declared.select(pl.coalesce("given", "guess", pl.lit("en"))).to_series().to_list()
-    wide = texts.get_column("clean_text").str.contains(_WIDE_SPACE.pattern).to_list()
+    wide = texts.get_column("clean_text").str.contains_any(_WIDE_SPACES).to_list()
     split = [_split_wide(lang, text) if is_wide else sentencex.segment(lang, text)
              for lang, text, is_wide in zip(split_lang, texts.get_column("clean_text").to_list(), wide)]
     # one flat string column plus a count per article: building a list column from Python
