@@ -11,6 +11,26 @@ from dataset.prelabel.matcher import ROW, match, prepare
 from dataset.prelabel.spans import extract
 
 
+TERRITORY = ("Government regains territory", "Non-state actor overtakes territory")
+NON_STATE = ("Rebel group", "Political militia", "Identity militia")
+
+
+def territory_by_actor(labelled: pl.DataFrame, ents: pl.DataFrame) -> pl.DataFrame:
+    """Who took the place decides between the two territory sub-types: the first actor named
+    (usually the subject) — state forces regain, non-state groups overtake."""
+    sub, inter1 = pl.col("sub_event_type"), pl.col("_inter1")
+    new = (pl.when(sub.is_in(TERRITORY) & (inter1 == "State forces")).then(pl.lit(TERRITORY[0]))
+           .when(sub.is_in(TERRITORY) & inter1.is_in(NON_STATE)).then(pl.lit(TERRITORY[1]))
+           .otherwise(sub))
+    note = pl.concat_list(pl.lit("actor1:") + inter1)
+    return (labelled.with_columns(ents["inter1"].alias("_inter1"))
+            .with_columns(new.alias("_new"))
+            .with_columns(pl.when(pl.col("_new") != sub).then(pl.col("evidence").list.concat(note))
+                          .otherwise(pl.col("evidence")).alias("evidence"))
+            .with_columns(pl.col("_new").alias("sub_event_type"))
+            .drop("_new", "_inter1"))
+
+
 def run(sentences: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in REQUIRED_INPUT if c not in sentences.columns]
     if missing:
@@ -31,6 +51,7 @@ def run(sentences: pl.DataFrame) -> pl.DataFrame:
     work = pl.concat([inputs, prepared.select("_lang", "_pl", "_pc"), matched.drop(ROW)], how="horizontal")
     labelled = decide(work)
     ents = extract(pl.concat([work, labelled], how="horizontal"))
+    labelled = territory_by_actor(labelled, ents)
     out = pl.concat([base, labelled, ents], how="horizontal").with_columns(
         pl.lit(PRELABEL_VERSION).alias("prelabel_version"))
     return out.select(*base.columns, *[pl.col(c).cast(dt) for c, dt in PRELABEL_COLUMNS.items()])

@@ -142,6 +142,8 @@ def _rules() -> list[LabellingFunction]:
             (W("Shelling/artillery/missile attack") & ARMED & C("lethal"), 0.5),
         ), "artillery, mortars, rockets and missiles fired from the ground or sea"),
         R("lf_remote_explosive", "Remote explosive/landmine/IED", vote(
+            # petrol bombs thrown by a crowd are a riot, not an explosive device
+            (PROTEST & C("crowd_violence"), ABSTAIN),
             (T("Remote explosive/landmine/IED"), 1.0),
             (W("Remote explosive/landmine/IED"), 0.5),
         ), "planted or remotely triggered bombs, landmines, IEDs, car bombs"),

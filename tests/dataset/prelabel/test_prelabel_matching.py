@@ -1,0 +1,73 @@
+"""Whole-word Aho–Corasick matching: agrees with a word-boundary regex; the IS/is trap."""
+
+import re
+
+import polars as pl
+from hypothesis import given, settings, strategies as st
+
+from dataset.prelabel.matcher import match, prepare
+from dataset.prelabel.normalise import normalise_term
+
+from prelabel_helpers import label_one, sentences
+
+
+def _terms(text, language="en"):
+    m = match(sentences(text, language))
+    return {t.split("=", 1)[1] for t in m["terms"][0]}
+
+
+def test_dutch_verb_is_is_not_islamic_state(label):
+    row = label("Het is koud en de militie is vertrokken.", language="nl")
+    actors = [s["text"] for s in row["spans"] if s["label"] == "ACTOR"]
+    assert actors == ["militie"]
+    assert row["actor1"] == "militie" and row["inter1"] == "Political militia" and row["actor2"] is None
+
+
+def test_uppercase_is_is_islamic_state(label):
+    row = label("De SDF vecht tegen IS in Raqqa.", language="nl")
+    actors = {(s["text"], s["start"]) for s in row["spans"] if s["label"] == "ACTOR"}
+    assert actors == {("IS", 19), ("SDF", 3)}
+    assert (row["actor1"], row["actor2"]) == ("Syrian Democratic Forces", "Islamic State")
+
+
+def test_substrings_do_not_match():
+    # "ied" in "died", "raid" in "afraid", "mine" in "determined", "riot" in "patriot"
+    text = "The patriot was afraid; he died determined."
+    assert _terms(text) & {"IED", "raid", "riot", "mine", "ied"} == set()
+    assert _terms(text) == {"died"}  # the whole word "died" is a weak Attack cue
+
+
+def test_hyphen_and_punctuation_are_word_breaks():
+    assert "car bomb" in _terms("A car-bomb exploded.")
+    assert "IED" in _terms("An IED, hidden by the road, exploded.")
+    assert "IED" not in _terms("An ied exploded.")  # acronyms only in capitals
+
+
+WORDS = ["clashes", "is", "IS", "died", "ied", "IED", "air", "strike", "afraid", "raid", "protest",
+         "protesters", "the", "bomb", "car", "Raqqa", "tear", "gas", "-", ",", ".", "é", "ça"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12), st.sampled_from([" ", "  ", "-", ", "]))
+def test_agrees_with_word_boundary_regex(words, sep):
+    text = sep.join(words)
+    found = _terms(text)
+    norm = " " + " ".join(re.sub(r"[^\w]|_", " ", text.lower()).split()) + " "
+    for term in ("clashes", "air strike", "protest", "protesters", "car bomb", "tear gas", "raid"):
+        regex_hit = re.search(rf"(?<!\w){re.escape(term)}(?!\w)", re.sub(r"[^\w]|_", " ", text.lower())) is not None
+        # the padded matcher treats runs of separators as one break only where there is a single space
+        if regex_hit and f" {normalise_term(term)} " in norm and f" {term} " in " " + re.sub(r"[^\w]|_", " ", text.lower()) + " ":
+            assert term in found, (term, text)
+        if not regex_hit:
+            assert term not in found, (term, text)
+    assert ("IED" in found) == (re.search(r"(?<![^\W_])IED(?![^\W_])", text) is not None)
+
+
+def test_prepare_keeps_length():
+    frame = prepare(sentences(["Ça brûle à Kyïv — 3 morts.", "İstanbul"]))
+    assert frame["_pc"].str.len_chars().to_list() == [len("Ça brûle à Kyïv — 3 morts.") + 2, len("İstanbul") + 2]
+
+
+def test_unknown_language_falls_back_to_english(label):
+    assert label("Heavy clashes broke out.", language="xx")["sub_event_type"] == "Armed clash"
+    assert label("Heavy clashes broke out.", language=None)["sub_event_type"] == "Armed clash"
