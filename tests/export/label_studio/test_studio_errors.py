@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from conftest import sentence_frame, write_build
+from studio_helpers import sentence_frame, write_build
 from dataset.cli import main
 from export.label_studio import server
 from export.label_studio.client import StudioClient

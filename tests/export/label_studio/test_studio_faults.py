@@ -10,7 +10,7 @@ import time
 import polars as pl
 import pytest
 
-from conftest import Studio, many_sentences, sentence_frame, write_build
+from studio_helpers import Studio, many_sentences, sentence_frame, write_build
 from export.label_studio import server
 from export.label_studio.errors import StudioUnreachable
 from export.label_studio.pull import pull

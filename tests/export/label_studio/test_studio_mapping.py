@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from label_studio_sdk.label_interface import LabelInterface
 
-from conftest import sentence_frame
+from studio_helpers import sentence_frame
 from export.label_studio import config as cfg
 from export.label_studio import credentials
 from export.label_studio.pull import Labels, from_label_studio, parse_result

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from conftest import VERSION, sentence_frame
+from studio_helpers import VERSION, sentence_frame
 from dataset.cli import main
 from export.label_studio.pull import from_label_studio, pull, read_export
 from export.label_studio.push import to_label_studio

@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import VERSION, sentence_frame, write_build
+from studio_helpers import VERSION, sentence_frame, write_build
 from export.label_studio.push import push
 from export.label_studio.pull import pull
 
@@ -187,7 +187,7 @@ def test_push_resumes_after_an_injected_failure(studio, project_title, tmp_path)
             self.calls += 1
             return super().import_tasks(project_id, body)
 
-    from conftest import many_sentences
+    from studio_helpers import many_sentences
 
     build = write_build(tmp_path / "build", many_sentences(50))
     with DiesAfterThreeBatches(studio.url, studio.token) as dying, pytest.raises(KeyboardInterrupt):
@@ -211,7 +211,7 @@ def test_killed_push_process_resumes_without_duplicates(studio, project_title, t
     import signal
     import time
 
-    from conftest import many_sentences
+    from studio_helpers import many_sentences
 
     n = 80
     build = write_build(tmp_path / "build", many_sentences(n))
