@@ -1,4 +1,4 @@
-"""Stage ``publish`` and ``conflictset release``: a validated, deterministic, atomic release.
+"""``conflictset release``: a validated, deterministic, atomic release of a build directory.
 
 ``release(build_dir, version, out)`` reads a build directory (``sentences.parquet``,
 ``articles.parquet`` and, once people have reviewed, ``annotations.parquet``), adjudicates,
@@ -11,37 +11,30 @@ Deterministic: tables are sorted by stable keys and written by :func:`dataset.io
 (fixed settings); no file carries a wall-clock time, so the same inputs give the same bytes.
 Atomic: everything is written into a hidden temporary directory beside ``out`` and swapped in
 with renames; a failure (or a kill) leaves any previous release untouched, and the next run
-undoes whatever a killed run left beside ``out`` (see :func:`recover`).
+undoes whatever a killed run left beside ``out`` (:mod:`export.release_dir`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 import dataset
-from dataset.errors import InputError, OutputError
+from dataset.errors import InputError
 from dataset.io import _output_error, write_parquet
-from dataset.prelabel import SPAN_DTYPE
 from dataset.stages import run_stage
 from export.acceptance import AcceptanceReport, acceptance
 from export.adjudicate import adjudicate, ties
 from export.agreement import AgreementReport, agreement
-from schemas import taxonomy as tx
-from schemas.release import (
-    SCHEMA_VERSION, Event, FinalSentence, ReleaseAnnotation, expected_interaction, looks_like_email,
-)
-from schemas.validation import ValidationFailed, validate
+from export.publish import ANNOTATION_COLUMNS, publish
+from export.release_dir import check_out, publishable, recover, staging, swap
+from schemas.release import SCHEMA_VERSION
 
 DATA_FILES = ("data/events.parquet", "data/sentences.parquet", "data/annotations.parquet")
 INPUT_FILES = ("sentences.parquet", "articles.parquet", "segments.parquet", "quarantine.parquet",
@@ -54,21 +47,6 @@ SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "char
                     "sub_event_type", "disorder_type", "score", "fatalities", "actor1", "inter1", "actor2",
                     "inter2", "location", "country", "event_date", "time_precision", "spans",
                     "prelabel_version")
-ANNOTATION_COLUMNS = ("sentence_id", "task_id", "annotation_id", "annotator", "event_type", "sub_event_type",
-                      "spans", "lead_time", "was_cancelled", "ground_truth", "prelabel_version")
-#: published annotation columns; created_at/updated_at stay private (they profile people's working hours)
-RELEASE_ANNOTATION_COLUMNS = (*ANNOTATION_COLUMNS[:7], "lead_time", "was_cancelled", "ground_truth",
-                              "prediction_accepted", "prelabel_version")
-
-
-@dataclass
-class ReleaseTables:
-    events: pl.DataFrame
-    sentences: pl.DataFrame
-    annotations: pl.DataFrame
-    final: pl.DataFrame
-    ties: pl.DataFrame
-    orphan_annotations: int
 
 
 @dataclass
@@ -170,195 +148,7 @@ def sha256_file(path: Path) -> str:
 # ---------------------------------------------------------------- tables
 
 
-def build_events(sentences: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
-    """ACLED-style events: one per sentence with a final event label.
-
-    Actor, inter, location, country, fatalities and date come from the pre-label extraction the
-    reviewers saw (annotators label the event and spans, not inter codes). Missing dates fall back
-    to the article's publication date with ``time_precision`` 2 (the week is known, the day is not).
-    """
-    pre = sentences.drop("event_type", "sub_event_type", "disorder_type", "spans")
-    dated = pl.col("event_date").is_not_null()
-    return (
-        final.filter(pl.col("event_type").is_not_null())
-        .join(pre, on="sentence_id", how="left")
-        .with_columns(
-            pl.concat_str([pl.lit("ev-"), pl.col("sentence_id")]).alias("event_id"),
-            pl.when(dated).then(pl.col("event_date")).otherwise(pl.col("published_at")).alias("event_date"),
-            pl.when(dated).then(pl.col("time_precision").fill_null(3))
-            .when(pl.col("published_at").is_not_null()).then(pl.lit(2))
-            .otherwise(None).cast(pl.Int8).alias("time_precision"),
-            pl.col("fatalities").fill_null(0).cast(pl.Int64),
-            expected_interaction().alias("interaction"),
-            pl.col("text").alias("notes"),
-        )
-        .select(list(Event.to_schema().columns))
-        .sort("sentence_id")
-    )
-
-
-def build_sentences(sentences: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
-    pre = sentences.select(
-        "article_id", "sentence_id", "sentence_index", "text", "char_start", "char_end", "language", "role",
-        "title", "source", "url", "published_at",
-        pl.col("event_type").alias("prelabel_event_type"), pl.col("sub_event_type").alias("prelabel_sub_event_type"),
-        pl.col("score").cast(pl.Float64).alias("prelabel_score"), "prelabel_version")
-    labels = final.select("sentence_id", "event_type", "sub_event_type", "disorder_type",
-                          pl.col("spans").fill_null(pl.lit([], dtype=SPAN_DTYPE)),
-                          "label_source", "n_annotators", "agreement")
-    ordered = [*FinalSentence.to_schema().columns, "spans"]
-    return pre.join(labels, on="sentence_id", how="left").select(ordered).sort("sentence_id")
-
-
-def pseudonymise(annotators: pl.Series) -> dict[str, str]:
-    """Defence in depth: e-mail-like annotator names are replaced before anything is published.
-
-    ``conflictset pull`` already writes pseudonyms; this catches any table that did not.
-    """
-    emails = annotators.filter(annotators.str.contains(looks_like_email())).unique().sort()
-    return {e: "redacted-" + hashlib.sha256(e.encode()).hexdigest()[:12] for e in emails}
-
-
-def build_annotations(annotations: pl.DataFrame | None, sentence_ids: pl.DataFrame) -> pl.DataFrame:
-    if annotations is None:
-        annotations = pl.DataFrame(schema={c: pl.String for c in ANNOTATION_COLUMNS})
-    if "prediction_accepted" not in annotations.columns:
-        annotations = annotations.with_columns(pl.lit(None, dtype=pl.Boolean).alias("prediction_accepted"))
-    no_event = pl.col("event_type").is_null() | (pl.col("event_type") == tx.NO_EVENT)
-    return (
-        annotations.join(sentence_ids, on="sentence_id", how="semi")
-        .with_columns(
-            pl.col("annotator").replace(pseudonymise(annotations["annotator"].cast(pl.String))),
-            pl.when(no_event).then(None).otherwise(pl.col("event_type")).alias("event_type"),
-            pl.col("task_id", "annotation_id").cast(pl.Int64),
-            pl.col("lead_time").cast(pl.Float64),
-            pl.col("was_cancelled", "ground_truth").cast(pl.Boolean).fill_null(False),
-            pl.col("prediction_accepted").cast(pl.Boolean),
-            pl.col("spans").cast(SPAN_DTYPE).fill_null(pl.lit([], dtype=SPAN_DTYPE)),
-        )
-        .select(RELEASE_ANNOTATION_COLUMNS)
-        .sort("sentence_id", "annotation_id")
-    )
-
-
-def _validated(frame: pl.DataFrame, model, table: str) -> pl.DataFrame:
-    """Validate; name the sentence of every failing row so a person can find it."""
-    try:
-        return validate(frame, model, table=table, stage="validate")
-    except ValidationFailed as exc:
-        ids = frame.select(pl.int_range(pl.len()).alias("row"), "sentence_id")
-        report = (
-            exc.report.join(ids, on="row", how="left", maintain_order="left")
-            .with_columns(
-                pl.when(pl.col("column").is_null() & pl.col("reason").is_in(["hierarchy_mismatch"]))
-                .then(pl.lit("sub_event_type"))
-                .when(pl.col("column").is_null() & (pl.col("reason") == "disorder_mismatch"))
-                .then(pl.lit("disorder_type"))
-                .when(pl.col("column").is_null() & (pl.col("reason") == "interaction_mismatch"))
-                .then(pl.lit("interaction"))
-                .otherwise(pl.col("column")).alias("column"),
-                pl.when(pl.col("sentence_id").is_not_null())
-                .then(pl.format("sentence_id={}: {}", pl.col("sentence_id"), pl.col("failure_case")))
-                .otherwise(pl.col("failure_case")).alias("failure_case"),
-            )
-        )
-        raise ValidationFailed(table, report, "validate") from None
-
-
-def publish(sentences: pl.DataFrame, annotations: pl.DataFrame | None) -> ReleaseTables:
-    """Stage ``publish``: adjudicate, build the three release tables and validate them."""
-    final = run_stage("adjudicate", adjudicate, sentences, annotations)
-    ids = sentences.select("sentence_id")
-    events = _validated(build_events(sentences, final), Event, "events")
-    final_sentences = _validated(build_sentences(sentences, final), FinalSentence, "sentences")
-    released = _validated(build_annotations(annotations, ids), ReleaseAnnotation, "annotations")
-    orphans = 0 if annotations is None else annotations.join(ids, on="sentence_id", how="anti").height
-    return ReleaseTables(events, final_sentences, released, final, ties(final), orphans)
-
-
 # ---------------------------------------------------------------- writing
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def recover(out: Path) -> None:
-    """Undo what a killed release left beside ``out``.
-
-    A kill between the two renames of the swap leaves the previous release at
-    ``.NAME.old-PID`` and nothing at ``out``: it is moved back. Staging directories
-    (``.NAME.PID.*.tmp``) of processes that no longer run are removed.
-    """
-    if not out.parent.is_dir():
-        return
-    for path in sorted(out.parent.glob(f".{glob.escape(out.name)}.*")):
-        match = re.fullmatch(rf"\.{re.escape(out.name)}\.(?:old-(\d+)|(\d+)\..*\.tmp)", path.name)
-        if not match or not path.is_dir():
-            continue
-        old_pid, tmp_pid = match.groups()
-        if _alive(int(old_pid or tmp_pid)):
-            continue  # another release is running right now
-        if old_pid and not out.exists():
-            os.replace(path, out)
-        else:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").is_file())):
-        raise OutputError(f"{out} exists and is not a conflictset release (no manifest.json); refusing to "
-                          "replace it — fix: choose an empty or new --out directory")
-
-
-@contextlib.contextmanager
-def _staging(out: Path):
-    """A hidden temporary directory beside ``out``; removed unless it was swapped in."""
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".tmp", dir=out.parent))
-    except OSError as exc:
-        raise _output_error(out, exc) from None
-    try:
-        yield tmp
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _publishable(tmp: Path) -> None:
-    """Temporary files and directories are private (0600/0700); a release is for sharing."""
-    mask = _current_umask()
-    for path in (tmp, *tmp.rglob("*")):
-        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    """Move the new release in; the old one is set aside first and restored if the move fails."""
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    try:
-        if out.exists():
-            os.replace(out, old)
-        try:
-            os.replace(tmp, out)
-        except OSError:
-            if old.exists():
-                os.replace(old, out)
-            raise
-    except OSError as exc:
-        raise _output_error(out, exc) from None
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def file_entry(path: Path, rows: int | None = None) -> dict:
@@ -382,7 +172,7 @@ def release(build_dir: str | os.PathLike, version: str, out: str | os.PathLike, 
         recover(out)
     except OSError as exc:
         raise _output_error(out, exc) from None
-    _check_out(out)
+    check_out(out)
     sentences, annotations = read_build(build_dir)
     tables = run_stage("publish", publish, sentences, annotations)
     agree = agreement(tables.annotations)
@@ -410,7 +200,7 @@ def _write(out: Path, build_dir, facts: dict) -> dict[str, dict]:
     from export import card, croissant, report  # noqa: PLC0415 — renderers only needed here
 
     tables, version, license = facts["tables"], facts["version"], facts["license"]
-    with _staging(out) as tmp:
+    with staging(out) as tmp:
         files: dict[str, dict] = {}
         for name, frame in zip(DATA_FILES, (tables.events, tables.sentences, tables.annotations)):
             write_parquet(frame, tmp / name)
@@ -432,6 +222,6 @@ def _write(out: Path, build_dir, facts: dict) -> dict[str, dict]:
             "figures": {"agreement": facts["agreement"].to_dict(), "acceptance": facts["acceptance"].to_dict()},
         }
         write_json(tmp / "manifest.json", manifest)
-        _publishable(tmp)
-        _swap(tmp, out)
+        publishable(tmp)
+        swap(tmp, out)
     return files

@@ -10,6 +10,7 @@ import errno
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -149,7 +150,7 @@ def test_failure_while_swapping_restores_the_old_release(tmp_path, previous, mon
             raise OSError(errno.EIO, "I/O error")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(release_module.os, "replace", refuse_new)
+    monkeypatch.setattr(os, "replace", refuse_new)
     with pytest.raises(OutputError, match="previous outputs are untouched"):
         release(build, "1.1.0", previous)
     assert len(swaps) == 1  # the old release had been moved aside, and was moved back
@@ -169,7 +170,7 @@ def test_read_only_output_directory(tmp_path, previous, monkeypatch):
         def read_only(*_, **__):
             raise PermissionError(errno.EACCES, "Permission denied")
 
-        monkeypatch.setattr(release_module.tempfile, "mkdtemp", read_only)
+        monkeypatch.setattr(tempfile, "mkdtemp", read_only)
     try:
         result = run_release(build, previous)
     finally:

@@ -1,0 +1,144 @@
+"""Stage ``publish``: adjudicate, build the three release tables and validate them.
+
+The tables: ``events`` (ACLED-style, one row per sentence with a final event), ``sentences``
+(every sentence, final label or none, provenance, pre-label) and ``annotations`` (every review,
+pseudonymous). Each is sorted by stable keys and validated against :mod:`schemas.release`; a
+violation raises :class:`schemas.validation.ValidationFailed` whose report names the sentence
+of every failing row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import polars as pl
+
+from dataset.prelabel import SPAN_DTYPE
+from dataset.stages import run_stage
+from export.adjudicate import adjudicate, ties
+from schemas import taxonomy as tx
+from schemas.release import Event, FinalSentence, ReleaseAnnotation, expected_interaction, looks_like_email
+from schemas.validation import ValidationFailed, validate
+
+ANNOTATION_COLUMNS = ("sentence_id", "task_id", "annotation_id", "annotator", "event_type", "sub_event_type",
+                      "spans", "lead_time", "was_cancelled", "ground_truth", "prelabel_version")
+#: published annotation columns; created_at/updated_at stay private (they profile people's working hours)
+RELEASE_ANNOTATION_COLUMNS = (*ANNOTATION_COLUMNS[:7], "lead_time", "was_cancelled", "ground_truth",
+                              "prediction_accepted", "prelabel_version")
+
+
+@dataclass
+class ReleaseTables:
+    events: pl.DataFrame
+    sentences: pl.DataFrame
+    annotations: pl.DataFrame
+    final: pl.DataFrame
+    ties: pl.DataFrame
+    orphan_annotations: int
+
+
+def build_events(sentences: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
+    """ACLED-style events: one per sentence with a final event label.
+
+    Actor, inter, location, country, fatalities and date come from the pre-label extraction the
+    reviewers saw (annotators label the event and spans, not inter codes). Missing dates fall back
+    to the article's publication date with ``time_precision`` 2 (the week is known, the day is not).
+    """
+    pre = sentences.drop("event_type", "sub_event_type", "disorder_type", "spans")
+    dated = pl.col("event_date").is_not_null()
+    return (
+        final.filter(pl.col("event_type").is_not_null())
+        .join(pre, on="sentence_id", how="left")
+        .with_columns(
+            pl.concat_str([pl.lit("ev-"), pl.col("sentence_id")]).alias("event_id"),
+            pl.when(dated).then(pl.col("event_date")).otherwise(pl.col("published_at")).alias("event_date"),
+            pl.when(dated).then(pl.col("time_precision").fill_null(3))
+            .when(pl.col("published_at").is_not_null()).then(pl.lit(2))
+            .otherwise(None).cast(pl.Int8).alias("time_precision"),
+            pl.col("fatalities").fill_null(0).cast(pl.Int64),
+            expected_interaction().alias("interaction"),
+            pl.col("text").alias("notes"),
+        )
+        .select(list(Event.to_schema().columns))
+        .sort("sentence_id")
+    )
+
+
+def build_sentences(sentences: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
+    pre = sentences.select(
+        "article_id", "sentence_id", "sentence_index", "text", "char_start", "char_end", "language", "role",
+        "title", "source", "url", "published_at",
+        pl.col("event_type").alias("prelabel_event_type"), pl.col("sub_event_type").alias("prelabel_sub_event_type"),
+        pl.col("score").cast(pl.Float64).alias("prelabel_score"), "prelabel_version")
+    labels = final.select("sentence_id", "event_type", "sub_event_type", "disorder_type",
+                          pl.col("spans").fill_null(pl.lit([], dtype=SPAN_DTYPE)),
+                          "label_source", "n_annotators", "agreement")
+    ordered = [*FinalSentence.to_schema().columns, "spans"]
+    return pre.join(labels, on="sentence_id", how="left").select(ordered).sort("sentence_id")
+
+
+def pseudonymise(annotators: pl.Series) -> dict[str, str]:
+    """Defence in depth: e-mail-like annotator names are replaced before anything is published.
+
+    ``conflictset pull`` already writes pseudonyms; this catches any table that did not.
+    """
+    emails = annotators.filter(annotators.str.contains(looks_like_email())).unique().sort()
+    return {e: "redacted-" + hashlib.sha256(e.encode()).hexdigest()[:12] for e in emails}
+
+
+def build_annotations(annotations: pl.DataFrame | None, sentence_ids: pl.DataFrame) -> pl.DataFrame:
+    if annotations is None:
+        annotations = pl.DataFrame(schema={c: pl.String for c in ANNOTATION_COLUMNS})
+    if "prediction_accepted" not in annotations.columns:
+        annotations = annotations.with_columns(pl.lit(None, dtype=pl.Boolean).alias("prediction_accepted"))
+    no_event = pl.col("event_type").is_null() | (pl.col("event_type") == tx.NO_EVENT)
+    return (
+        annotations.join(sentence_ids, on="sentence_id", how="semi")
+        .with_columns(
+            pl.col("annotator").replace(pseudonymise(annotations["annotator"].cast(pl.String))),
+            pl.when(no_event).then(None).otherwise(pl.col("event_type")).alias("event_type"),
+            pl.col("task_id", "annotation_id").cast(pl.Int64),
+            pl.col("lead_time").cast(pl.Float64),
+            pl.col("was_cancelled", "ground_truth").cast(pl.Boolean).fill_null(False),
+            pl.col("prediction_accepted").cast(pl.Boolean),
+            pl.col("spans").cast(SPAN_DTYPE).fill_null(pl.lit([], dtype=SPAN_DTYPE)),
+        )
+        .select(RELEASE_ANNOTATION_COLUMNS)
+        .sort("sentence_id", "annotation_id")
+    )
+
+
+def _validated(frame: pl.DataFrame, model, table: str) -> pl.DataFrame:
+    """Validate; name the sentence of every failing row so a person can find it."""
+    try:
+        return validate(frame, model, table=table, stage="validate")
+    except ValidationFailed as exc:
+        ids = frame.select(pl.int_range(pl.len()).alias("row"), "sentence_id")
+        report = (
+            exc.report.join(ids, on="row", how="left", maintain_order="left")
+            .with_columns(
+                pl.when(pl.col("column").is_null() & pl.col("reason").is_in(["hierarchy_mismatch"]))
+                .then(pl.lit("sub_event_type"))
+                .when(pl.col("column").is_null() & (pl.col("reason") == "disorder_mismatch"))
+                .then(pl.lit("disorder_type"))
+                .when(pl.col("column").is_null() & (pl.col("reason") == "interaction_mismatch"))
+                .then(pl.lit("interaction"))
+                .otherwise(pl.col("column")).alias("column"),
+                pl.when(pl.col("sentence_id").is_not_null())
+                .then(pl.format("sentence_id={}: {}", pl.col("sentence_id"), pl.col("failure_case")))
+                .otherwise(pl.col("failure_case")).alias("failure_case"),
+            )
+        )
+        raise ValidationFailed(table, report, "validate") from None
+
+
+def publish(sentences: pl.DataFrame, annotations: pl.DataFrame | None) -> ReleaseTables:
+    """Stage ``publish``: adjudicate, build the three release tables and validate them."""
+    final = run_stage("adjudicate", adjudicate, sentences, annotations)
+    ids = sentences.select("sentence_id")
+    events = _validated(build_events(sentences, final), Event, "events")
+    final_sentences = _validated(build_sentences(sentences, final), FinalSentence, "sentences")
+    released = _validated(build_annotations(annotations, ids), ReleaseAnnotation, "annotations")
+    orphans = 0 if annotations is None else annotations.join(ids, on="sentence_id", how="anti").height
+    return ReleaseTables(events, final_sentences, released, final, ties(final), orphans)
