@@ -249,3 +249,62 @@ def test_cli_missing_input_is_one_line_exit_2_without_traceback(tmp_path, repo_r
     assert len(lines) == 1 and lines[0].startswith("error: ") and "nope.txt" in lines[0]
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- scripts, ids and the progress bar ----------------------------------------------------------
+
+def test_arabic_right_to_left_article(tmp_path):
+    text = ("اشتباكات عنيفة في شمال المدينة\n\nقتل عشرة أشخاص على الأقل في غارة جوية على المدينة يوم الثلاثاء. "
+            "وقال مسؤولون إن الجيش استعاد السيطرة على المنطقة.")
+    (tmp_path / "ar.jsonl").write_text(json.dumps({"id": "ar1", "text": text}, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+    build([tmp_path / "ar.jsonl"], tmp_path / "out", progress=False, prelabel=False)
+    articles, sentences = read(tmp_path / "out", "articles"), read(tmp_path / "out", "sentences")
+    assert sentences.height == 3 and set(sentences["language"]) == {"ar"}
+    assert articles["language"].to_list() == ["ar"]
+    clean = articles["clean_text"].item()
+    for r in sentences.iter_rows(named=True):
+        assert clean[r["char_start"]:r["char_end"]] == r["text"]
+
+
+def test_duplicate_ids_across_batches_keep_sentence_ids_unique(tmp_path):
+    first = {"id": "same", "text": "Clashes in the north\n\nFighting broke out on Monday, officials said."}
+    second = {"id": "same", "text": "Protest in the south\n\nThousands marched on Saturday, police said."}
+    (tmp_path / "a.jsonl").write_text(json.dumps(first) + "\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(json.dumps(second) + "\n", encoding="utf-8")
+    summary = build([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], tmp_path / "out", progress=False,
+                    prelabel=False, batch_size=1)
+    sentences = read(tmp_path / "out", "sentences")
+    assert sentences["sentence_id"].n_unique() == sentences.height
+    assert read(tmp_path / "out", "articles")["article_id"].n_unique() == summary.articles
+    assert summary.reconciled and summary.input_records == 2
+
+
+def test_article_ids_never_become_paths(tmp_path):
+    record = {"id": "../../escape", "text": "Clashes in the north\n\nFighting broke out on Monday, officials said."}
+    (tmp_path / "in.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    out = tmp_path / "deep" / "out"
+    build([tmp_path / "in.jsonl"], out, progress=False, prelabel=False)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.parquet" for n in OUTPUT_FILES)
+    assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["out"]
+    assert not (tmp_path / "escape").exists()
+    assert read(out, "sentences")["sentence_id"][0] == "../../escape-00000"
+
+
+def test_progress_bar_only_on_a_terminal_for_long_inputs(tmp_path, monkeypatch):
+    from dataset import build as build_module
+
+    big = tmp_path / "big.jsonl"
+    big.write_bytes(b" " * (build_module.PROGRESS_MIN_BYTES + 1))
+    sources = pl.DataFrame({"path": [str(big)], "format": ["jsonl"]})
+    assert build_module._Progress(sources, enabled=True).bar is None  # pytest's stderr is no terminal
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert build_module._Progress(sources, enabled=False).bar is None
+    small = pl.DataFrame({"path": [str(tmp_path / "missing")], "format": ["jsonl"]})
+    assert build_module._Progress(small, enabled=True).bar is None
+    bar = build_module._Progress(sources, enabled=True)
+    try:
+        assert bar.bar is not None and bar.total == build_module.PROGRESS_MIN_BYTES + 1
+        bar.advance(pl.DataFrame({"source_file": [str(big)]}), 10)
+    finally:
+        bar.close()
