@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from dataset.cli import handle_errors, main
+
+
+def _console() -> Console:
+    # piped output (files, CI logs) gets wide tables instead of folded 80-column cells
+    return Console() if sys.stdout.isatty() else Console(width=200)
 
 
 def _table(title: str, columns: list[str], rows: list[list]) -> Table:
@@ -32,7 +38,7 @@ def evaluate_cmd(gold: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
-    console = Console()
+    console = _console()
     headline = [k for k, v in result.items() if not isinstance(v, (dict, list))]
     console.print(_table(f"Pre-labeller on {gold}", ["metric", "value"], [[k, result[k]] for k in headline]))
     for level in ("event_type", "sub_event_type"):
@@ -61,7 +67,7 @@ def rules_report_cmd(source: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
-    console = Console()
+    console = _console()
     console.print(f"{result['n_sentences']} sentences, {result['labelled_rate']:.1%} pre-labelled as an event")
     console.print(_table("labelling functions", ["rule", "sub_event_type", "coverage", "overlaps", "conflicts",
                                                  "event_type_conflicts", "wins", "vetoed", "top terms"],

@@ -1,0 +1,107 @@
+"""Span offsets (hypothesis property), dtypes and the PrelabelledSentence schema."""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from dataset.prelabel import PRELABEL_COLUMNS, prelabel
+from schemas.prelabel import PrelabelledSentence
+from schemas.validation import ValidationFailed, validate
+
+from prelabel_helpers import sentences
+
+PIECES = ["IS", "is", "SDF", "Raqqa", "Tel Abyad", "Kobani", "Syrië", "killed", "22", "tenminste", "omgekomen",
+          "soldiers", "protesters", "tear gas", "Tuesday", "dinsdagochtend", "yesterday", "İstanbul", "Kyïv",
+          "é", "ß", "ﬁ", "—", "  ", "\n", "🙂", "a\u0301", "Ǆ", "الرقة", "داعش", "قتلى", "5", ",", ".", "(", ")"]
+
+
+def _sentence_frame(texts, language):
+    n = len(texts)
+    return pl.DataFrame({
+        "article_id": ["a"] * n,
+        "sentence_id": [f"a-{i:05d}" for i in range(n)],
+        "sentence_index": list(range(n)),
+        "text": texts,
+        "char_start": [0] * n,
+        "char_end": [len(t) for t in texts],
+        "language": [language] * n,
+        "role": ["body"] * n,
+        "title": [None] * n, "source": [None] * n, "url": [None] * n,
+        "published_at": [dt.date(2020, 1, 8)] * n,
+        "prev_text": [None] * n, "next_text": [None] * n,
+    }, schema_overrides={c: pl.String for c in ("title", "source", "url", "prev_text", "next_text")})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(PIECES), min_size=1, max_size=14).map(" ".join), min_size=1, max_size=6),
+       st.sampled_from(["en", "nl", "ar", "fr", "xx"]))
+def test_span_offsets_slice_to_span_text(texts, language):
+    out = prelabel(_sentence_frame(texts, language))
+    for row in out.iter_rows(named=True):
+        ends = []
+        for span in row["spans"]:
+            assert 0 <= span["start"] < span["end"] <= len(row["text"])
+            assert row["text"][span["start"]:span["end"]] == span["text"]
+            assert span["label"] in ("ACTOR", "LOCATION", "FATALITIES", "DATE")
+            ends.append((span["start"], span["end"]))
+        # spans never overlap
+        for (s1, e1), (s2, e2) in zip(sorted(ends), sorted(ends)[1:]):
+            assert e1 <= s2
+    validate(out, PrelabelledSentence)
+
+
+def test_output_dtypes_and_row_order():
+    frame = sentences(["Warplanes bombed Raqqa.", "Nothing happened.", "Clashes in Kabul killed 3 soldiers."])
+    out = prelabel(frame)
+    assert out.columns[: len(frame.columns)] == frame.columns
+    assert out["sentence_id"].to_list() == frame["sentence_id"].to_list()
+    for name, dtype in PRELABEL_COLUMNS.items():
+        assert out.schema[name] == dtype, name
+    assert out["score"].null_count() == 0
+    assert out["prelabel_version"].n_unique() == 1
+
+
+def test_empty_frame_keeps_schema():
+    out = prelabel(sentences([]).clear())
+    assert out.height == 0
+    assert all(out.schema[c] == dt for c, dt in PRELABEL_COLUMNS.items())
+
+
+def test_missing_input_column_is_an_input_error():
+    from dataset.errors import InputError
+
+    with pytest.raises(InputError, match="language"):
+        prelabel(pl.DataFrame({"text": ["x"], "role": ["body"]}))
+
+
+def test_schema_rejects_broken_rows():
+    out = prelabel(_sentence_frame(["Warplanes bombed Raqqa, killing 3 civilians."], "en"))
+    validate(out, PrelabelledSentence)
+    bad = out.with_columns(
+        pl.lit("Battles").alias("event_type"),
+        pl.col("spans").list.eval(pl.element().struct.with_fields(pl.field("start") + 1)),
+        pl.lit(1.5).alias("score"),
+    )
+    with pytest.raises(ValidationFailed) as info:
+        validate(bad, PrelabelledSentence)
+    reasons = set(info.value.report["reason"])
+    assert {"hierarchy_mismatch", "span_text_mismatch", "out_of_range"} <= reasons
+
+
+def test_parquet_round_trip(tmp_path):
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from dataset.io import write_parquet
+
+    out = prelabel(_sentence_frame(["Warplanes bombed Raqqa on Tuesday, killing 3 civilians."], "en"))
+    path = write_parquet(out, tmp_path / "sentences.parquet")
+    back = pl.read_parquet(path)
+    assert back.schema == out.schema and back.equals(out)
+    table = pq.read_table(path)
+    assert table.column("spans").to_pylist() == out["spans"].to_list()
+    con = duckdb.connect()
+    fat, n = con.execute(f"select fatalities, len(spans) from read_parquet('{path}')").fetchone()
+    assert (fat, n) == (3, out["spans"].list.len()[0])
