@@ -38,18 +38,66 @@ class ReleaseTables:
     orphan_annotations: int
 
 
+def span_texts(spans: str, label: str) -> pl.Expr:
+    """Texts of the ``label`` spans in ``spans``, in reading order."""
+    ordered = pl.col(spans).list.eval(pl.element().sort_by(pl.element().struct.field("start")))
+    return ordered.list.eval(pl.element().filter(pl.element().struct.field("label") == label)
+                             .struct.field("text"))
+
+
+def _nth(texts: pl.Expr, i: int) -> pl.Expr:
+    return texts.list.get(i, null_on_oob=True)
+
+
+def reviewed_attributes() -> list[pl.Expr]:
+    """Actors, location and fatalities as the deciding reviewer left the spans.
+
+    Per span label, when the reviewer's span texts equal the pre-label's, the pre-label's coded
+    values stay (its actor order, inter codes, chosen place, fatality reading). When the reviewer
+    changed them: actors are the ACTOR spans in reading order, each keeping the pre-label's inter
+    code only if it is the same text (else null: nobody coded it); the location is the first
+    LOCATION span (the country stays the pre-label's); fatalities are the first FATALITIES span
+    when written in digits, 0 when the reviewer removed every FATALITIES span, else the pre-label's
+    figure. Dates stay the pre-label's (a DATE span needs the publication date to be read).
+    """
+    reviewed = pl.col("label_source").is_in(["annotator", "consensus", "adjudicated"])
+    out = []
+    actors, pre_actors = span_texts("spans", "ACTOR"), span_texts("pre_spans", "ACTOR")
+    same_actors = reviewed.not_() | (actors == pre_actors).fill_null(True)
+    for i, (actor, inter) in enumerate((("actor1", "inter1"), ("actor2", "inter2"))):
+        text = _nth(actors, i)
+        inter_of_text = (pl.when(text == pl.col("actor1")).then(pl.col("inter1"))
+                         .when(text == pl.col("actor2")).then(pl.col("inter2")).otherwise(None))
+        out.append(pl.when(same_actors).then(pl.col(actor)).otherwise(text).alias(actor))
+        out.append(pl.when(same_actors).then(pl.col(inter)).otherwise(inter_of_text).alias(inter))
+    places = span_texts("spans", "LOCATION")
+    same_places = reviewed.not_() | (places == span_texts("pre_spans", "LOCATION")).fill_null(True)
+    out.append(pl.when(same_places).then(pl.col("location")).otherwise(_nth(places, 0)).alias("location"))
+    deaths = span_texts("spans", "FATALITIES")
+    written = _nth(deaths, 0).str.replace_all(r"[,.\s]", "")
+    same_deaths = reviewed.not_() | (deaths == span_texts("pre_spans", "FATALITIES")).fill_null(True)
+    out.append(
+        pl.when(same_deaths).then(pl.col("fatalities"))
+        .when(deaths.list.len() == 0).then(pl.lit(0))
+        .when(written.str.contains(r"^\d{1,7}$")).then(written.cast(pl.Int64, strict=False))
+        .otherwise(pl.col("fatalities")).alias("fatalities"))
+    return out
+
+
 def build_events(sentences: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
     """ACLED-style events: one per sentence with a final event label.
 
-    Actor, inter, location, country, fatalities and date come from the pre-label extraction the
-    reviewers saw (annotators label the event and spans, not inter codes). Missing dates fall back
-    to the article's publication date with ``time_precision`` 2 (the week is known, the day is not).
+    Attributes come from the pre-label extraction, corrected by the deciding reviewer's spans
+    (:func:`reviewed_attributes`; annotators label spans, not inter codes). Missing dates fall
+    back to the article's publication date with ``time_precision`` 2 (the week is known, the
+    day is not); no fatality figure means 0, as in ACLED.
     """
-    pre = sentences.drop("event_type", "sub_event_type", "disorder_type", "spans")
+    pre = sentences.drop("event_type", "sub_event_type", "disorder_type").rename({"spans": "pre_spans"})
     dated = pl.col("event_date").is_not_null()
     return (
         final.filter(pl.col("event_type").is_not_null())
         .join(pre, on="sentence_id", how="left")
+        .with_columns(reviewed_attributes())
         .with_columns(
             pl.concat_str([pl.lit("ev-"), pl.col("sentence_id")]).alias("event_id"),
             pl.when(dated).then(pl.col("event_date")).otherwise(pl.col("published_at")).alias("event_date"),

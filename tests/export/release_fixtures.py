@@ -25,6 +25,10 @@ ANNOTATION_SCHEMA = {
     "updated_at": pl.Datetime("us", "UTC"), "prediction_accepted": pl.Boolean, "prelabel_version": pl.String,
 }
 
+def span(label: str, start: int, text: str) -> dict:
+    return {"label": label, "start": start, "end": start + len(text), "text": text}
+
+
 # article → [(text, pre-label sub-event type or None, extra pre-label fields)]
 ARTICLES = {
     "a1": ("Coalition strikes on Raqqa", "https://news.example/raqqa", "Example News", dt.date(2016, 6, 2), [
@@ -34,7 +38,8 @@ ARTICLES = {
               event_date=dt.date(2016, 6, 1), time_precision=1)),
         ("Islamic State fighters clashed with Kurdish forces north of the city.", "Armed clash",
          dict(actor1="Islamic State", inter1="Rebel group", actor2="Kurdish forces",
-              inter2="Identity militia", fatalities=0, location="Raqqa", country="Syria")),
+              inter2="Identity militia", fatalities=0, location="Raqqa", country="Syria",
+              spans=[span("ACTOR", 0, "Islamic State"), span("ACTOR", 36, "Kurdish forces")])),
         ("The city council met to discuss the water supply.", None, {}),
         ("Hundreds protested outside the governor's office.", "Peaceful protest",
          dict(actor1="Protesters", inter1="Protesters", location="Raqqa", country="Syria")),
@@ -114,7 +119,7 @@ def scenario_annotations() -> pl.DataFrame:
         ann("a1-00000", "ann-bbbbbbbbbb", "Air/drone strike", annotation_id=2, lead_time=12.0),
         # a1-00001: one annotator changes the sub-type → annotator
         ann("a1-00001", "ann-aaaaaaaaaa", "Non-state actor overtakes territory", annotation_id=3, lead_time=40.0,
-            spans=[{"label": "ACTOR", "start": 0, "end": 23, "text": "Islamic State fighters"}]),
+            spans=[span("ACTOR", 0, "Islamic State fighters"), span("ACTOR", 36, "Kurdish forces")]),
         # a1-00002: one annotator agrees there is no event → annotator
         ann("a1-00002", "ann-bbbbbbbbbb", None, annotation_id=4, lead_time=5.0),
         # a1-00003: 2 of 3 keep Peaceful protest → consensus without agreement

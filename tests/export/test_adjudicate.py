@@ -35,7 +35,9 @@ def test_every_adjudication_path(release_sentences, release_annotations):
 
 def test_final_spans_and_disorder_follow_the_deciding_annotation(release_sentences, release_annotations):
     final = adjudicate(release_sentences, release_annotations).filter(pl.col("sentence_id") == "a1-00001")
-    assert final["spans"].to_list() == [[{"label": "ACTOR", "start": 0, "end": 23, "text": "Islamic State fighters"}]]
+    assert final["spans"].to_list() == [[
+        {"label": "ACTOR", "start": 0, "end": 22, "text": "Islamic State fighters"},
+        {"label": "ACTOR", "start": 36, "end": 50, "text": "Kurdish forces"}]]
     assert final["disorder_type"].item() == "Political violence"
 
 

@@ -81,7 +81,9 @@ def test_events_follow_the_acled_columns(released):
     # no event date in the pre-label: the publication date, week precision; no fatality figure → 0
     clash = events.filter(pl.col("sentence_id") == "a1-00001").row(0, named=True)
     assert (clash["event_date"], clash["time_precision"], clash["fatalities"]) == (dt.date(2016, 6, 2), 2, 0)
-    assert clash["interaction"] == "Rebel group-Identity militia"
+    # the reviewer widened the first actor span: its inter code is unknown, the second actor keeps its own
+    assert [clash[c] for c in ("actor1", "inter1", "actor2", "inter2", "interaction", "location")] == [
+        "Islamic State fighters", None, "Kurdish forces", "Identity militia", None, "Raqqa"]
     assert events.filter(pl.col("sentence_id") == "a1-00003")["interaction"].item() == "Protesters only"
 
 
@@ -238,3 +240,34 @@ def test_quarantined_rows_are_counted_and_ties_can_be_loaded_for_adjudication(re
     assert "Set aside, not lost: 1 Label Studio results" in (tmp_path / "release" / "README.md").read_text()
     listed = load_ties(release_build)
     assert listed["sentence_id"].to_list() == ["a2-00001"]
+
+
+@pytest.mark.parametrize("reviewer_spans, expected", [
+    # accepted unchanged: the pre-label's coded values stay
+    ([("FATALITIES", 23, "two"), ("LOCATION", 41, "Deir ez-Zor")], (2, "Deir ez-Zor", "Syria")),
+    # the place corrected, the count removed
+    ([("LOCATION", 46, "ez-Zor")], (0, "ez-Zor", "Syria")),
+    # the count rewritten in digits; no place left
+    ([("FATALITIES", 23, "2")], (2, None, "Syria")),
+    # a count in words the rules did not read: the pre-label figure stays
+    ([("FATALITIES", 23, "two soldiers")], (2, None, "Syria")),
+])
+def test_reviewer_spans_correct_event_attributes(tmp_path, reviewer_spans, expected):
+    from release_fixtures import ann, make_annotations, span
+
+    sentences = make_sentences().with_columns(
+        pl.when(pl.col("sentence_id") == "a2-00001")
+        .then(pl.lit([span("FATALITIES", 23, "two"), span("LOCATION", 41, "Deir ez-Zor")],
+                     dtype=sentences_schema()["spans"]))
+        .otherwise(pl.col("spans")).alias("spans"))
+    review = ann("a2-00001", "ann-aaaaaaaaaa", "Remote explosive/landmine/IED", annotation_id=1,
+                 spans=[span(*s) for s in reviewer_spans])
+    build = write_build_dir(tmp_path / "build", sentences, make_annotations([review]))
+    release(build, "1.0.0", tmp_path / "release")
+    event = pl.read_parquet(tmp_path / "release" / "data" / "events.parquet").filter(
+        pl.col("sentence_id") == "a2-00001").row(0, named=True)
+    assert (event["fatalities"], event["location"], event["country"]) == expected
+
+
+def sentences_schema():
+    return make_sentences().schema
