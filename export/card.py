@@ -156,8 +156,9 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
         "events appear at all; counts are not estimates of violence on the ground.",
         "- Sentences never reviewed carry the rule pre-label (`label_source = prelabel`); filter on "
         "`label_source` when you need human labels only.",
-        "- Actors, inter codes, location, fatalities and dates of events come from the rule extraction, "
-        "not from review; dates missing there fall back to the publication date (`time_precision` 2).",
+        "- Inter codes, countries and dates of events come from the rule extraction; reviewers correct "
+        "actor, location and fatality spans, and an actor a reviewer changed has no inter code. Dates "
+        "missing in the extraction fall back to the publication date (`time_precision` 2).",
         "- One event per sentence: sentences reporting several events keep the codebook's first "
         "sub-event type.",
         "- Agreement figures with few doubly-annotated sentences are unstable; see `n_items`.",
