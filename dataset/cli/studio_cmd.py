@@ -31,14 +31,16 @@ def studio_install() -> None:
 def studio_start(port: int) -> None:
     """Start the local server, wait until it is healthy, print the URL and login."""
     from export.label_studio import server
-    from export.label_studio.credentials import load_or_create
+    from export.label_studio.credentials import CREDENTIALS_FILE, load_or_create, studio_dir
 
     server.install(log=lambda msg: click.echo(msg, err=True))
+    if not server.status()["healthy"]:
+        click.echo("starting Label Studio (the very first start sets up its database: ~30 s)…", err=True)
     info = server.start(port=port)
     creds = load_or_create()
     click.echo(f"Label Studio is running at {info.url} (pid {info.pid}, data {info.data_dir})")
     click.echo(f"log in as {creds.username} / {creds.password}")
-    click.echo("the API token is stored in .studio/credentials.json (mode 0600); "
+    click.echo(f"the API token is stored in {studio_dir() / CREDENTIALS_FILE} (mode 0600); "
                "stop with `conflictset studio stop`")
 
 

@@ -185,7 +185,7 @@ def select_sentences(sentences: pl.DataFrame, *, min_score: float | None = None,
 def read_sentences(build_dir: str | Path) -> pl.DataFrame:
     path = Path(build_dir) / "sentences.parquet"
     if not path.exists():
-        raise InputError(f"{path} not found", file=str(path),
+        raise InputError("the build directory has no sentences.parquet", file=str(path),
                          fix="build first: `conflictset build INPUT --out BUILD_DIR`")
     try:
         frame = pl.read_parquet(path)
