@@ -66,7 +66,7 @@ def test_unreachable_server_says_how_to_start_one(tmp_path):
 
 def test_no_local_studio_and_no_url(tmp_path):
     result = _run(["push", str(tmp_path), "--project", "p"], {"CONFLICTSET_STUDIO_DIR": str(tmp_path / "s")})
-    assert result.exit_code == 2 and "sentences.parquet not found" in _one_line(result)
+    assert result.exit_code == 2 and "has no sentences.parquet" in _one_line(result)
     write_build(tmp_path / "b", sentence_frame())
     result = _run(["push", str(tmp_path / "b"), "--project", "p"], {"CONFLICTSET_STUDIO_DIR": str(tmp_path / "s")})
     assert result.exit_code == 5 and "conflictset studio start" in _one_line(result)
