@@ -166,10 +166,10 @@ def test_article_with_only_page_debris_is_quarantined_with_its_segments_kept(tmp
     (tmp_path / "in.jsonl").write_text(json.dumps({"id": "d1", "text": debris, "language": "en"}) + "\n", encoding="utf-8")
     summary = build([tmp_path / "in.jsonl"], tmp_path / "out", progress=False)
     quarantine = read(tmp_path / "out", "quarantine")
-    if summary.articles:  # the cleaner kept something: then it is a built article, counts still reconcile
-        assert summary.reconciled
-        return
     assert quarantine["reason"].to_list() == [Reason.NO_CONTENT_AFTER_CLEANING.value]
+    assert quarantine["stage"].to_list() == ["clean"] and quarantine["source_row"].to_list() == [1]
+    assert "article d1 has no headline, body or caption text" in quarantine["message"].item()
+    assert "segments found: boilerplate" in quarantine["message"].item()
     assert quarantine["raw"].item() == debris
     assert read(tmp_path / "out", "segments").filter(pl.col("article_id") == "d1").height >= 1
     assert read(tmp_path / "out", "articles").height == 0 and summary.reconciled
