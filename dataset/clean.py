@@ -13,10 +13,12 @@ The phrase lists are data (``dataset/data/boilerplate/*.toml``, one file per lan
 languages' lists apply to every article, because pages mix languages (a Dutch page with an
 English photo caption).
 
-How: lines are exploded and classified with polars expressions (Aho–Corasick phrase search,
-Rust regexes). Only lines that may hold glued timestamps or credits — a small minority — go
-through a per-line Python splitter, which cuts ``Fallujah2016-05-23 19:01:33 A member …`` into
-teaser, timestamp and caption and ``caption - Foto: AFP`` into caption and credit.
+How: articles are exploded into lines and everything is decided with polars expressions
+(Aho–Corasick phrase search, Rust regexes, shifts and fills over runs of sorted rows instead of
+window functions). A trailing credit (``caption - Foto: AFP``) is cut off with regex groups on
+the few lines that mention a credit label. Only lines holding a glued date — rare — go through
+a Python splitter, which cuts ``Fallujah2016-05-23 19:01:33 A member …`` into teaser,
+timestamp and caption.
 """
 
 from __future__ import annotations
@@ -198,34 +200,50 @@ def _lines(articles: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _none(n: int) -> pl.Series:
+    return pl.repeat(False, n, dtype=pl.Boolean, eager=True)
+
+
+def _replace_rows(frame: pl.DataFrame, mask: pl.Series, new_rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows of ``frame`` where ``mask`` is true are replaced by ``new_rows`` (column ``_at``: the
+    position of the row they replace, in order). Only this rarer path pays for a sort."""
+    if new_rows.height == 0:
+        return frame
+    keep = frame.with_row_index("_at").with_columns(pl.col("_at").cast(pl.Int64)).filter(~mask)
+    return (pl.concat([keep.select(frame.columns + ["_at"]), new_rows.select(frame.columns + ["_at"])])
+            .sort("_at", maintain_order=True).drop("_at"))
+
+
 def _split_glued_lines(lines: pl.DataFrame) -> pl.DataFrame:
     """Lines → pieces; only lines with a glued date (rare) go through the Python splitter."""
-    glued = pl.col("text").str.contains(_GLUE_HINT)
-    lines = lines.with_columns(glued.alias("_glued"))
-    columns = [*lines.columns[:-1], "piece_no", "kind"]
-    plain = lines.filter(~pl.col("_glued")).with_columns(
-        pl.lit(0, pl.Int64).alias("piece_no"), pl.lit("text").alias("kind"))
-    cands = lines.filter(pl.col("_glued"))
-    if cands.height == 0:
-        return plain.select(columns)
-    rows: dict[str, list] = {"_i": [], "piece_no": [], "_s": [], "_e": [], "kind": []}
+    pieces = lines.with_columns(pl.lit(0, pl.Int64).alias("piece_no"), pl.lit("text").alias("kind"))
+    glued = pieces["text"].str.contains(_GLUE_HINT)
+    if not glued.any():
+        return pieces
+    at = glued.arg_true().cast(pl.Int64)
+    cands = pieces.filter(glued).with_columns(at.alias("_at"))
+    rows: dict[str, list] = {"_at": [], "piece_no": [], "_s": [], "_e": [], "kind": []}
     dates = cands.select(pl.col("text").str.extract_all(_DATE_TIME.pattern)).to_series().to_list()
-    for i, (text, found) in enumerate(zip(cands["text"].to_list(), dates)):
+    for i, text, found in zip(at.to_list(), cands["text"].to_list(), dates):
         for k, (s, e, kind) in enumerate(split_glued(text, found)):
             for key, value in zip(rows, (i, k, s, e, kind)):
                 rows[key].append(value)
-    parts = pl.DataFrame(rows, schema={"_i": pl.Int64, "piece_no": pl.Int64, "_s": pl.Int64, "_e": pl.Int64,
+    parts = pl.DataFrame(rows, schema={"_at": pl.Int64, "piece_no": pl.Int64, "_s": pl.Int64, "_e": pl.Int64,
                                         "kind": pl.String})
     split = (
-        cands.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
-        .join(parts, on="_i", how="inner", maintain_order="right")
+        cands.drop("piece_no", "kind")
+        .join(parts, on="_at", how="inner", maintain_order="right")
         .with_columns(
             pl.col("text").str.slice(pl.col("_s"), pl.col("_e") - pl.col("_s")).alias("text"),
             (pl.col("char_start") + pl.col("_e")).alias("char_end"),
             (pl.col("char_start") + pl.col("_s")).alias("char_start"),
         )
     )
-    return pl.concat([plain.select(columns), split.select(columns)]).sort("_l", "piece_no")
+    changed = split.filter(pl.col("_at").is_in(
+        split.filter((pl.col("piece_no") > 0) | (pl.col("kind") != "text") | (pl.col("_s") > 0))["_at"]
+        .implode()))
+    mask = _none(pieces.height).scatter(changed["_at"].unique(), True) if changed.height else _none(pieces.height)
+    return _replace_rows(pieces, mask, changed)
 
 
 def _split_credits(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
@@ -233,13 +251,12 @@ def _split_credits(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     Foto: AFP``) becomes a ``captioned`` piece and a ``credit`` piece. Vectorised: cheap
     keyword scans pick the few candidate pieces, Rust regexes with groups give the offsets."""
     text = pl.col("text")
-    hint = (pl.col("kind") == "text") & (
-        text.str.contains(book.label_hint) | text.str.to_lowercase().str.contains_any(list(book.keywords)))
-    pieces = pieces.with_columns(hint.alias("_hint"))
-    cands = pieces.filter(pl.col("_hint"))
-    others = pieces.filter(~pl.col("_hint")).with_columns(pl.col("piece_no") * 2)
-    if cands.height == 0:
-        return others.drop("_hint")
+    hint = pieces.select((pl.col("kind") == "text") & (
+        text.str.contains(book.label_hint)
+        | text.str.contains_any(list(book.keywords), ascii_case_insensitive=True))).to_series()
+    if not hint.any():
+        return pieces
+    cands = pieces.filter(hint).with_columns(hint.arg_true().cast(pl.Int64).alias("_at"))
     cands = cands.with_columns(
         text.str.contains(book.credit_full).alias("_full"),
         # a non-match gives a struct of nulls (not a null struct), so choose on a field
@@ -258,10 +275,13 @@ def _split_credits(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
         (~pl.col("_full") & pl.col("_credit").is_not_null()
          & pl.col("_before").str.contains(r"[\p{L}\p{N}]").fill_null(False)).alias("_split"),
     )
-    whole = cands.filter(~pl.col("_split")).with_columns(
-        pl.col("piece_no") * 2,
-        pl.when(pl.col("_full")).then(pl.lit("credit")).otherwise(pl.col("kind")).alias("kind"))
+    full_at = cands.filter(pl.col("_full"))["_at"]
+    if full_at.len():  # whole-piece credits only change their kind
+        kind = pieces["kind"].scatter(full_at, "credit")
+        pieces = pieces.with_columns(kind)
     split = cands.filter(pl.col("_split"))
+    if split.height == 0:
+        return pieces
     captions = split.with_columns(
         pl.col("piece_no") * 2, pl.lit("captioned").alias("kind"), pl.col("_before").alias("text"),
         (pl.col("char_start") + pl.col("_before").str.len_chars().cast(pl.Int64)).alias("char_end"))
@@ -269,8 +289,10 @@ def _split_credits(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
         pl.col("piece_no") * 2 + 1, pl.lit("credit").alias("kind"), pl.col("_credit").alias("text"),
         (pl.col("char_start") + pl.col("_cs")).alias("char_start"),
         (pl.col("char_start") + pl.col("_cs") + pl.col("_credit").str.len_chars().cast(pl.Int64)).alias("char_end"))
-    columns = others.drop("_hint").columns
-    return pl.concat([f.select(columns) for f in (others, whole, captions, credits)]).sort("_l", "piece_no")
+    new_rows = pl.concat([captions.select(pieces.columns + ["_at"]), credits.select(pieces.columns + ["_at"])]) \
+        .sort("_at", "piece_no")
+    mask = _none(pieces.height).scatter(split["_at"], True)
+    return _replace_rows(pieces, mask, new_rows)
 
 
 def _pieces(lines: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
@@ -283,18 +305,23 @@ def _pieces(lines: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
 
 def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     text = pl.col("text")
-    lower = text.str.to_lowercase()
-    short = text.str.len_chars() <= book.longest_line
-    bare = pl.when(short).then(lower.str.strip_chars(" \t.:!?|•·-–—*>»«()[]"))
+    # whole-line lists and word counts only matter for short pieces: never scan long paragraphs
+    bare = pl.when(text.str.len_chars() <= book.longest_line).then(
+        text.str.slice(0, book.longest_line).str.to_lowercase().str.strip_chars(" \t.:!?|•·-–—*>»«()[]"))
     marker = text.str.extract(book.marker_regex, 1)
-    frame = pieces.with_columns(
-        lower.str.extract_many(list(book.phrases)).list.first().alias("_phrase"),
-        bare.is_in(list(book.lines)).fill_null(False).alias("_bp_line"),
+    # one lazy query: polars runs the independent scans in parallel. Phrases are lower-case;
+    # ASCII-case-insensitive Aho–Corasick on the original text saves lower-casing every line
+    frame = pieces.lazy().with_columns(
+        text.str.extract_many(list(book.phrases), ascii_case_insensitive=True).list.first()
+        .str.to_lowercase().alias("_phrase"),
+        bare.alias("_bare"),
         ~text.str.contains(r"[\p{L}\p{N}]").alias("_no_alnum"),
-        ((pl.col("kind") == "credit")
-         | ((pl.col("_n") == 1) & bare.is_in(list(book.agencies)).fill_null(False))).alias("_credit"),
         pl.when(pl.col("kind") == "text").then(marker).alias("_marker"),
-        (text.str.count_matches(" ", literal=True) + 1).alias("_words"),
+        (text.str.slice(0, 80).str.count_matches(" ", literal=True) + 1).alias("_words"),
+    ).with_columns(
+        pl.col("_bare").is_in(list(book.lines)).fill_null(False).alias("_bp_line"),
+        ((pl.col("kind") == "credit")
+         | ((pl.col("_n") == 1) & pl.col("_bare").is_in(list(book.agencies)).fill_null(False))).alias("_credit"),
     )
     bp = pl.col("_phrase").is_not_null() | pl.col("_bp_line") | pl.col("_no_alnum")
     # a related marker opens a teaser that runs to the end of its paragraph
@@ -310,7 +337,7 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     headline_line = pl.when(first_kept).then(pl.col("_l")).forward_fill()
     headline_article = pl.when(first_kept).then(pl.col("_a")).forward_fill()
     is_headline = (headline_article == pl.col("_a")) & (headline_line == pl.col("_l"))
-    short_title = (pl.col("_words").is_between(1, 4) & ~text.str.contains(_FINAL_PUNCT)
+    short_title = (pl.col("_words").is_between(1, 4) & (text.str.len_chars() <= 80) & ~text.str.contains(_FINAL_PUNCT)
                    & text.str.contains(r"\p{L}") & ~text.str.contains(r"^\p{Ll}") & (pl.col("_n") == 1)
                    & (pl.col("kind") == "text"))
     alone = _first_in("_blk") & _last_in("_blk")
@@ -335,7 +362,7 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
         pl.when(pl.col("_related").is_not_null()).then(
             pl.format("related-article teaser after marker '{}'", pl.col("_related")))
         .when(pl.col("_phrase").is_not_null()).then(pl.format("boilerplate phrase: '{}'", pl.col("_phrase")))
-        .when(pl.col("_bp_line")).then(pl.format("boilerplate line: '{}'", bare))
+        .when(pl.col("_bp_line")).then(pl.format("boilerplate line: '{}'", pl.col("_bare")))
         .when(pl.col("_no_alnum")).then(pl.lit("separator: no letters or digits"))
         .when(pl.col("_credit")).then(pl.lit("photo/agency credit"))
         .when(pl.col("kind") == "timestamp").then(pl.lit("timestamp"))
@@ -345,7 +372,7 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     return frame.with_columns(role.alias("role")).with_columns(
         pl.when(pl.col("role").is_in(["headline", "body", "caption"])).then(None)
         .when(pl.col("role") == "heading").then(heading_reason)
-        .otherwise(reason).alias("reason"))
+        .otherwise(reason).alias("reason")).collect()
 
 
 def _merge_wrapped(frame: pl.DataFrame) -> pl.DataFrame:
