@@ -61,7 +61,31 @@ def _patterns(language: str):
     for kind, table in (("rel_day", rel_d), ("rel_week", rel_w), ("rel_month", rel_m)):
         if table:
             pats.append((kind, re.compile(rf"(?i)\b(?P<rel>{_alt(table)})\b")))
-    return pats, months, weekdays, rel_d, rel_w, rel_m
+    gates = {
+        "iso": ("digit", None), "dmy_num": ("digit", None),
+        "d_month_y": ("month", None), "month_d_y": ("month", None), "month_y": ("month", None),
+        "weekday": ("sub", tuple(weekdays)),
+        "rel_day": ("lower", tuple(k.lower() for k in rel_d)),
+        "rel_week": ("lower", tuple(k.lower() for k in rel_w)),
+        "rel_month": ("lower", tuple(k.lower() for k in rel_m)),
+    }
+    return pats, months, weekdays, rel_d, rel_w, rel_m, gates
+
+
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+
+
+def _open(kind: str, gates, text: str, lower: str, words: set, months) -> bool:
+    """Cheap test whether pattern ``kind`` can match at all (saves most regex passes)."""
+    how, arg = gates[kind]
+    if how == "digit":
+        return _DIGIT.search(text) is not None
+    if how == "month":
+        return not words.isdisjoint(months)
+    if how == "sub":
+        return any(w in text for w in arg)
+    return any(w in lower for w in arg)
 
 
 def _safe_date(y: int, m: int, d: int) -> dt.date | None:
@@ -71,11 +95,27 @@ def _safe_date(y: int, m: int, d: int) -> dt.date | None:
         return None
 
 
-def mentions(text: str, language: str | None, published: dt.date | None) -> list[DateMention]:
-    pats, months, weekdays, rel_d, rel_w, rel_m = _patterns(language or "en")
+#: pattern kinds by the vectorised pre-check that opens them (see dataset.prelabel.spans)
+KIND_GROUPS = {"numeric": ("iso", "dmy_num"), "month": ("d_month_y", "month_d_y", "month_y"),
+               "weekday": ("weekday",), "relative": ("rel_day", "rel_week", "rel_month")}
+
+
+def mentions(text: str, language: str | None, published: dt.date | None,
+             groups: frozenset[str] | None = None) -> list[DateMention]:
+    """Date mentions in ``text``. ``groups`` (names of :data:`KIND_GROUPS`) limits the patterns
+    tried when a vectorised pre-check already knows which kinds can occur."""
+    pats, months, weekdays, rel_d, rel_w, rel_m, gates = _patterns(language or "en")
+    allowed = None if groups is None else {k for g in groups for k in KIND_GROUPS[g]}
     out: list[DateMention] = []
     taken: list[tuple[int, int]] = []
+    lower = text.lower() if groups is None else ""
+    words = set(_WORD.findall(text)) if groups is None else set()
     for kind, rx in pats:
+        if allowed is not None:
+            if kind not in allowed:
+                continue
+        elif not _open(kind, gates, text, lower, words, months):
+            continue
         for mt in rx.finditer(text):
             s, e = mt.span()
             if any(s < te and ts < e for ts, te in taken):

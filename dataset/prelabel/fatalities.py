@@ -41,7 +41,8 @@ def _vocab(language: str):
     not_death = _index(tuple(normalise_term(t).split()) for t in lex.get("not_death", []))
     including = [normalise_term(t) for t in lex.get("including", [])]
     qualifiers = frozenset(w for t in lex.get("at_least", []) for w in normalise_term(t).split())
-    return words, death, not_death, including, qualifiers
+    first_words = frozenset(w.split()[0] for w in words)
+    return words, death, not_death, including, qualifiers, first_words
 
 
 def _index(phrases) -> dict[str, list[tuple[str, ...]]]:
@@ -59,7 +60,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     return [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
-def _number(tokens, i, words) -> tuple[int, int] | None:
+def _number(tokens, i, words, first_words) -> tuple[int, int] | None:
     """(value, n_tokens) of a number starting at token i, else None."""
     tok = tokens[i][0]
     if tok[0].isdigit():
@@ -71,7 +72,43 @@ def _number(tokens, i, words) -> tuple[int, int] | None:
         if len(digits) == 4 and 1900 <= value <= 2100:
             return None
         return value, 1
-    if tok not in _first_words(words):
+    if tok not in first_words:
+        return None
+    for n in (3, 2, 1):
+        phrase = " ".join(t[0] for t in tokens[i:i + n])
+        if len(tokens[i:i + n]) == n and phrase in words:
+            return words[phrase], n
+    return None
+
+
+def _index(phrases) -> dict[str, list[tuple[str, ...]]]:
+    """Phrases by their first word, longest first (so lookup at a token is one dict hit)."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for p in phrases:
+        if p:
+            out.setdefault(p[0], []).append(p)
+    for v in out.values():
+        v.sort(key=len, reverse=True)
+    return out
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _number(tokens, i, words, first_words) -> tuple[int, int] | None:
+    """(value, n_tokens) of a number starting at token i, else None."""
+    tok = tokens[i][0]
+    if tok[0].isdigit():
+        digits = re.sub(r"[.,](?=\d{3}\b)", "", tok)
+        if not digits.isdigit():
+            return None
+        value = int(digits)
+        # years and clock times are not counts
+        if len(digits) == 4 and 1900 <= value <= 2100:
+            return None
+        return value, 1
+    if tok not in first_words:
         return None
     for n in (3, 2, 1):
         phrase = " ".join(t[0] for t in tokens[i:i + n])
@@ -115,12 +152,12 @@ def _nearest_cue(tokens, j_range, death, not_death, skip=frozenset()) -> tuple[s
 
 def counts(text: str, language: str | None) -> list[Count]:
     """Every number phrase in ``text`` that reports deaths, with its character offsets."""
-    words, death, not_death, _, qualifiers = _vocab(language or "en")
+    words, death, not_death, _, qualifiers, first_words = _vocab(language or "en")
     tokens = _tokens(text)
     found: list[Count] = []
     i = 0
     while i < len(tokens):
-        num = _number(tokens, i, words)
+        num = _number(tokens, i, words, first_words)
         if num is None:
             i += 1
             continue

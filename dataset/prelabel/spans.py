@@ -87,36 +87,52 @@ _NUMERIC_DATE = r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b"
 
 
 @functools.lru_cache(maxsize=1)
-def _date_prefilter() -> str:
-    """One Rust regex that finds the rows worth parsing for dates: numeric dates, month and
-    weekday names as written in the lexicons (case-sensitive, weekdays as prefixes for
-    "dinsdagochtend"), relative words case-insensitively."""
+def _date_checks() -> dict[str, str]:
+    """Rust regexes (one per kind group of :data:`dataset.prelabel.dates.KIND_GROUPS`) that find
+    the rows worth parsing for dates: numeric dates; month and weekday names as written in the
+    lexicons (case-sensitive; weekdays as prefixes for "dinsdagochtend"); relative words
+    case-insensitively."""
     import re
 
-    names, rel = set(), set()
+    months, weekdays, rel = set(), set(), set()
     for lang in LANGUAGES:
         d = lexicon_for(lang).dates
-        names |= set(d.get("months", {})) | set(d.get("weekdays", {}))
+        months |= set(d.get("months", {}))
+        weekdays |= set(d.get("weekdays", {}))
         for table in ("relative_days", "relative_weeks", "relative_months"):
             rel |= set(d.get(table, {}))
     alt = lambda ws: "|".join(sorted((re.escape(w) for w in ws), key=len, reverse=True))  # noqa: E731
-    return rf"{_NUMERIC_DATE}|\b(?:{alt(names)})|(?i:\b(?:{alt(rel)})\b)"
+    return {"numeric": _NUMERIC_DATE, "month": rf"\b(?:{alt(months)})\b", "weekday": rf"\b(?:{alt(weekdays)})",
+            "relative": rf"(?i:\b(?:{alt(rel)})\b)"}
+
+
+@functools.lru_cache(maxsize=1)
+def _number_check() -> str:
+    """Rust regex on the padded lower-case text: a digit or a number word of any lexicon."""
+    import re
+
+    words = {normalise_term(w) for lang in LANGUAGES for w in lexicon_for(lang).fatalities.get("words", {})}
+    return r"\d| (?:" + "|".join(sorted((re.escape(w) for w in words if w), key=len, reverse=True)) + ") "
 
 
 def _python_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """FATALITIES and DATE spans (rows that need them only) and their per-row values."""
-    need_fat = has("D") | (pl.col("sub_event_type") == "Suicide bomb").fill_null(False)
-    need_date = pl.col("text").str.contains(_date_prefilter())
-    need = frame.select(ROW, "text", "_lang", "published_at", "sub_event_type",
-                        need_fat.alias("_f"), need_date.alias("_d")).filter(pl.col("_f") | pl.col("_d"))
+    suicide = (pl.col("sub_event_type") == "Suicide bomb").fill_null(False)
+    need_fat = (has("D") & pl.col("_pl").str.contains(_number_check())) | suicide
+    checks = _date_checks()
+    groups = list(checks)
+    flags = [pl.col("text").str.contains(checks[g]).alias(f"_d_{g}") for g in groups]
+    need = (frame.select(ROW, "text", "_lang", "published_at", "sub_event_type", need_fat.alias("_f"), *flags)
+            .filter(pl.any_horizontal("_f", *[f"_d_{g}" for g in groups])))
     span_rows, value_rows = [], []
-    for row, text, lang, pub, sub, want_fat, want_date in need.iter_rows():
+    for row, text, lang, pub, sub, want_fat, *date_flags in need.iter_rows():
         fat, counts = (None, [])
         if want_fat:
             fat, counts = fatalities(text, lang, suicide_bomb=sub == "Suicide bomb")
         for c in counts[:1]:
             span_rows.append((row, "FATALITIES", c.start, c.end))
-        found = mentions(text, lang, pub) if want_date else []
+        open_groups = frozenset(g for g, f in zip(groups, date_flags) if f)
+        found = mentions(text, lang, pub, open_groups) if open_groups else []
         for m in found:
             span_rows.append((row, "DATE", m.start, m.end))
         date, prec = event_date(found)
