@@ -6,7 +6,8 @@ photo credit), ``credit`` (``Foto: AFP``, ``AFP PHOTO / NAME``, ``(c) Reuters``)
 subscribe and share debris, separator lines, stray timestamps) and ``related`` (a teaser of
 another article: from a marker such as ``Lees ook``/``Read more`` to the end of its paragraph).
 Only ``SENTENCE_ROLES`` become sentences; every other segment carries a ``reason``. Nothing
-is dropped: every non-blank piece of every article is a segment, and
+is dropped: every non-blank piece of every article is a segment (only separators such as
+" - " between a caption and its credit fall between segments), and
 ``article.text[char_start:char_end] == segment.text`` (Python code points).
 
 The phrase lists are data (``dataset/data/boilerplate/*.toml``, one file per language); all
