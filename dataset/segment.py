@@ -70,14 +70,24 @@ def clean_text(segments: pl.DataFrame) -> pl.DataFrame:
     return _clean_texts(kept_segments(segments)).select("article_id", "clean_text")
 
 
-def _split_wide(language: str, text: str) -> list[str]:
-    """sentencex pieces of a text with multi-byte whitespace (their concatenation is ``text``)."""
-    # rare path: split a copy with plain spaces, then cut the original at the same lengths
-    pieces, pos = [], 0
-    for piece in sentencex.segment(language, _WIDE_SPACE.sub(" ", text)):
-        pieces.append(text[pos:pos + len(piece)])
-        pos += len(piece)
-    return pieces
+def _split(language: str, text: str, wide: bool) -> list[str]:
+    """sentencex pieces of ``text``; their concatenation is ``text``."""
+    try:
+        if not wide:
+            return sentencex.segment(language, text)
+        # rare path: split a copy with plain spaces, then cut the original at the same lengths
+        pieces, pos = [], 0
+        for piece in sentencex.segment(language, _WIDE_SPACE.sub(" ", text)):
+            pieces.append(text[pos:pos + len(piece)])
+            pos += len(piece)
+        return pieces
+    except Exception:
+        raise
+    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        # keep the article: whole lines become the sentences
+        return text.splitlines(keepends=True)
 
 
 #: month abbreviations whose period is no sentence end before a day or year ("3 jan. 2016")
@@ -171,7 +181,7 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
     # sentencex needs a language it knows; an undetermined article is split with English rules
     split_lang = declared.select(pl.coalesce("given", "guess", pl.lit("en"))).to_series().to_list()
     wide = texts.get_column("clean_text").str.contains_any(_WIDE_SPACES).to_list()
-    split = [_split_wide(lang, text) if is_wide else sentencex.segment(lang, text)
+    split = [_split(lang, text, is_wide)
              for lang, text, is_wide in zip(split_lang, texts.get_column("clean_text").to_list(), wide)]
     # one flat string column plus a count per article: building a list column from Python
     # lists costs ~3× more than the split itself

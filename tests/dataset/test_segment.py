@@ -173,3 +173,29 @@ def test_every_language_code_is_accepted_by_the_splitter(language):
     declared = pl.DataFrame({"article_id": ["a"], "language": [language]})
     texts, sentences = segment_articles(rows, declared)
     assert sentences["text"].to_list() == ["Eerste zin.", "Tweede zin."]
+
+
+def test_a_splitter_panic_keeps_the_article_as_lines(monkeypatch):
+    import dataset.segment as segment_module
+
+    class PanicException(BaseException):  # what pyo3 raises for a Rust panic
+        pass
+
+    def panic(language, text):
+        raise PanicException("byte index is not a char boundary")
+
+    monkeypatch.setattr(segment_module.sentencex, "segment", panic)
+    texts, sentences = segment_articles(segments_frame([("x", "body", "Eerste zin. Tweede zin.\nDerde regel")]))
+    assert sentences["text"].to_list() == ["Eerste zin. Tweede zin.", "Derde regel"]
+    assert_offsets(texts, sentences)
+
+
+def test_other_interrupts_are_not_swallowed(monkeypatch):
+    import dataset.segment as segment_module
+
+    def interrupt(language, text):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(segment_module.sentencex, "segment", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        segment_articles(segments_frame([("x", "body", "Eerste zin.")]))
