@@ -21,7 +21,7 @@ import polars as pl
 
 from dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
 from dataset.prelabel.dates import event_date, mentions
-from dataset.prelabel.fatalities import fatalities
+from dataset.prelabel.fatalities_vec import fatalities_frame
 from dataset.prelabel.lexicon import LANGUAGES, lexicon_for, named_actors
 from dataset.prelabel.matcher import has
 from dataset.prelabel.normalise import normalise_cased, normalise_term
@@ -116,32 +116,34 @@ def _number_check() -> str:
 
 
 def _python_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """FATALITIES and DATE spans (rows that need them only) and their per-row values."""
+    """FATALITIES (vectorised) and DATE (Python, only rows a pre-check opens) spans and values."""
     suicide = (pl.col("sub_event_type") == "Suicide bomb").fill_null(False)
     need_fat = (has("D") & pl.col("_pl").str.contains(_number_check())) | suicide
+    fat_rows = frame.filter(need_fat).select(ROW, "_lang", "_pl", "text", suicide.alias("suicide"))
+    fat = fatalities_frame(fat_rows)
     checks = _date_checks()
     groups = list(checks)
     flags = [pl.col("text").str.contains(checks[g]).alias(f"_d_{g}") for g in groups]
-    need = (frame.select(ROW, "text", "_lang", "published_at", "sub_event_type", need_fat.alias("_f"), *flags)
-            .filter(pl.any_horizontal("_f", *[f"_d_{g}" for g in groups])))
+    need = (frame.select(ROW, "text", "_lang", "published_at", *flags)
+            .filter(pl.any_horizontal([f"_d_{g}" for g in groups])))
     span_rows, value_rows = [], []
-    for row, text, lang, pub, sub, want_fat, *date_flags in need.iter_rows():
-        fat, counts = (None, [])
-        if want_fat:
-            fat, counts = fatalities(text, lang, suicide_bomb=sub == "Suicide bomb")
-        for c in counts[:1]:
-            span_rows.append((row, "FATALITIES", c.start, c.end))
+    for row, text, lang, pub, *date_flags in need.iter_rows():
         open_groups = frozenset(g for g, f in zip(groups, date_flags) if f)
-        found = mentions(text, lang, pub, open_groups) if open_groups else []
+        found = mentions(text, lang, pub, open_groups)
         for m in found:
             span_rows.append((row, "DATE", m.start, m.end))
         date, prec = event_date(found)
-        if fat is not None or date is not None:
-            value_rows.append((row, fat, date, prec))
-    spans = pl.DataFrame(span_rows, schema={ROW: pl.UInt32, "label": pl.String, "start": pl.Int64, "end": pl.Int64},
+        if date is not None:
+            value_rows.append((row, date, prec))
+    dates = pl.DataFrame(span_rows, schema={ROW: pl.UInt32, "label": pl.String, "start": pl.Int64, "end": pl.Int64},
                          orient="row")
-    values = pl.DataFrame(value_rows, schema={ROW: pl.UInt32, "fatalities": pl.Int64, "event_date": pl.Date,
-                                              "time_precision": pl.Int8}, orient="row")
+    fat_spans = fat.filter(pl.col("start").is_not_null()).select(
+        pl.col(ROW).cast(pl.UInt32), pl.lit("FATALITIES").alias("label"),
+        pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))
+    spans = pl.concat([dates, fat_spans])
+    date_values = pl.DataFrame(value_rows, schema={ROW: pl.UInt32, "event_date": pl.Date, "time_precision": pl.Int8},
+                               orient="row")
+    values = fat.select(pl.col(ROW).cast(pl.UInt32), "fatalities").join(date_values, on=ROW, how="full", coalesce=True)
     return spans, values
 
 

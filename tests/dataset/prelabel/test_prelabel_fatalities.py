@@ -50,3 +50,45 @@ def test_span_offsets():
     text = "Bij die bombardementen zouden tenminste 22 leden van IS zijn omgekomen."
     value, found = fatalities(text, "nl")
     assert value == 22 and text[found[0].start:found[0].end] == "22"
+
+
+# --- the vectorised implementation used by prelabel() agrees with the reference -------------
+
+import polars as pl  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from dataset.prelabel.fatalities_vec import fatalities_frame  # noqa: E402
+from dataset.prelabel.matcher import prepare  # noqa: E402
+
+WORDS_EN = ["at", "least", "22", "1,300", "2016", "three", "dozens", "several", "a", "few", "people", "were",
+            "killed", "and", "wounded", "injured", "arrested", "troops", "soldiers", "died", "killing", "the",
+            "death", "toll", "rose", "to", "13", "year", "old", "5", "civilians", "lost", "their", "lives", ","]
+
+
+def _vectorised(texts, language):
+    frame = prepare(pl.DataFrame({"text": texts, "language": [language] * len(texts)}))
+    out = fatalities_frame(frame.with_columns(pl.lit(False).alias("suicide")))
+    got = dict(zip(out["_row"].to_list(), zip(out["fatalities"].to_list(), out["start"].to_list(),
+                                                  out["end"].to_list())))
+    return [got.get(i) for i in range(len(texts))]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS_EN), min_size=1, max_size=16).map(" ".join), min_size=1, max_size=8))
+def test_vectorised_matches_reference(texts):
+    for text, got in zip(texts, _vectorised(texts, "en")):
+        value, found = fatalities(text, "en")
+        if value is None:
+            assert got is None, text
+        else:
+            assert got == (value, found[0].start, found[0].end), text
+
+
+@pytest.mark.parametrize("text,language,expected", [
+    ("Bij die bombardementen zouden tenminste 22 leden van IS zijn omgekomen.", "nl", 22),
+    ("zijn er maandagnacht 250 leden van de Amerikaanse special forces in Syrië geland.", "nl", None),
+    ("The death toll rose to 1,300 on Monday.", "en", 1300),
+])
+def test_vectorised_examples(text, language, expected):
+    got = _vectorised([text], language)[0]
+    assert (got[0] if got else None) == expected
