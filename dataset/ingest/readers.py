@@ -261,6 +261,7 @@ def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int) -> It
     """Record-precise CSV reading with the csv module: bad bytes and ragged rows per record."""
     import csv
 
+    csv.field_size_limit(MAX_RECORD_BYTES)  # the default (128 KiB) would reject long articles
     with open(path, "rb") as fh:
         data = fh.read()
     _, payload = split_bom(data)
@@ -287,7 +288,8 @@ def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int) -> It
         except csv.Error as exc:
             number += 1
             rows.append(reject(path, number, "csv", Reason.BROKEN_CSV,
-                               f"the record cannot be parsed ({exc}) — fix: check its quoting",
+                               f"the record cannot be parsed ({exc}); reading stopped here, later records "
+                               "were not read — fix: check its quoting",
                                raw=None))
             break  # the csv module cannot resynchronise after a broken quote
         number += 1

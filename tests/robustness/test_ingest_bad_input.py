@@ -360,3 +360,14 @@ def test_build_cli_missing_input_is_one_line_and_exit_2(tmp_path):
     lines = [l for l in result.output.splitlines() if l.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and "missing" in lines[0] and "fix:" in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_csv_fallback_reads_long_cells(tmp_path):
+    """A bad byte sends the file to the record-precise reader, which must still take big cells."""
+    path = tmp_path / "long.csv"
+    long_text = "Fighting continued. " * 20_000  # 400 kB, over the csv module's default field limit
+    path.write_bytes(b"id,text\n1,\"" + long_text.encode() + b"\"\n2,bad \xff byte\n")
+    _, good, quarantine = ingest_all(path)
+    reconcile(2, good, quarantine)
+    assert good["text"].to_list() == [long_text]
+    assert quarantine.select("source_row", "reason").rows() == [(2, Reason.INVALID_UTF8)]
