@@ -196,3 +196,41 @@ def test_ids_are_stable_across_runs(tmp_path):
     (tmp_path / "x.txt").write_text("Same title\n\nSame text.", encoding="utf-8")
     first = run(tmp_path)["article_id"].to_list()
     assert run(tmp_path)["article_id"].to_list() == first
+
+
+# ---------------------------------------------------------------------------- property
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dataset.clean import clean  # noqa: E402
+
+_pieces = st.sampled_from(list("abc XYZ.,!?-:/\t\n\r") + ["\u00e9", "e\u0301", "ش", "ق", "ي", "\u200f", "漢",
+                                                         "🔥", "👩\u200d👧", "ß", "İ", "\u0301", "ﬁ", "Ω", "\u212b"])
+_texts = st.lists(_pieces, min_size=1, max_size=80).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_texts, min_size=1, max_size=5), st.booleans())
+def test_ingest_then_clean_offsets_slice_exactly(tmp_path, texts, as_jsonl):
+    """Any text, through a real file and ingest, gives NFC/LF text whose segments slice exactly."""
+    import unicodedata
+
+    folder = tmp_path / f"p{abs(hash((tuple(texts), as_jsonl)))}"
+    folder.mkdir()
+    if as_jsonl:
+        (folder / "x.jsonl").write_text("".join(json.dumps({"id": f"i{i}", "text": t}) + "\n"
+                                                for i, t in enumerate(texts)), encoding="utf-8")
+    else:
+        for i, t in enumerate(texts):
+            (folder / f"{i}.txt").write_bytes(t.encode("utf-8"))
+    sources, _ = discover([folder])
+    out = ingest(sources)
+    good = out.filter(pl.col("reason").is_null())
+    assert good.height + out.filter(pl.col("reason").is_not_null()).height == len(texts)
+    for text in good["text"]:
+        assert "\r" not in text and unicodedata.is_normalized("NFC", text)
+    segments = clean(good)
+    by_id = dict(zip(good["article_id"], good["text"]))
+    for r in segments.iter_rows(named=True):
+        assert by_id[r["article_id"]][r["char_start"]:r["char_end"]] == r["text"]
