@@ -59,7 +59,7 @@ def factor() -> pl.Expr:
         # non-conflict context: vetoes weak evidence only (strong triggers keep their label)
         * pl.when(non_event & (pl.col("_raw_max") < 1.0)).then(NON_EVENT)
           .when(non_event).then(NON_EVENT_STRONG).otherwise(1.0)
-        * pl.when(C("attribution")).then(NON_EVENT).otherwise(1.0)
+        * pl.when(C("attribution") | C("non_conflict")).then(NON_EVENT).otherwise(1.0)
     )
 
 
@@ -72,7 +72,7 @@ def _tags(pairs: list[tuple[pl.Expr, str]]) -> pl.Expr:
 
 
 def cue_evidence() -> pl.Expr:
-    names = ("intent", "aims", "speculation", "negation", "attribution") + NON_EVENT_CUES
+    names = ("intent", "aims", "speculation", "negation", "attribution", "non_conflict") + NON_EVENT_CUES
     pairs = [(C(n), f"cue:{n}") for n in names]
     pairs.append((question_headline().fill_null(False), "cue:question_headline"))
     return _tags(pairs)

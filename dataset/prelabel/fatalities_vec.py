@@ -30,9 +30,12 @@ def phrase_table() -> pl.DataFrame:
         lex = lexicon_for(lang).fatalities
         for word, value in lex.get("words", {}).items():
             rows.append((lang, normalise_term(word), "number", int(value)))
-        for kind, key in (("death", "death"), ("other", "not_death"), ("qual", "at_least")):
+        for kind, key in (("death", "death"), ("other", "not_death")):
             for term in lex.get(key, []):
                 rows.append((lang, normalise_term(term), kind, None))
+        # like the reference, every word of a qualifier phrase ("at", "least") is skipped on its own
+        for word in {w for term in lex.get("at_least", []) for w in normalise_term(term).split()}:
+            rows.append((lang, word, "qual", None))
     frame = pl.DataFrame(rows, schema={"_lang": pl.String, "gram": pl.String, "kind": pl.String,
                                        "value": pl.Int64}, orient="row")
     frame = frame.filter(pl.col("gram") != "").with_columns(pl.col("gram").str.count_matches(" ").add(1).alias("n"))

@@ -77,6 +77,7 @@ EXPLOSIVE = pl.any_horizontal(T(s) for s in (
     "Chemical weapon", "Air/drone strike", "Suicide bomb", "Shelling/artillery/missile attack",
     "Remote explosive/landmine/IED", "Grenade"))
 WEAPONS = C("weapons")
+TERRITORY_TAKEN = T("Non-state actor overtakes territory") | T("Government regains territory")
 
 
 def _rules() -> list[LabellingFunction]:
@@ -86,14 +87,14 @@ def _rules() -> list[LabellingFunction]:
             (NO_FIGHT, ABSTAIN),
             (T("Government regains territory") & ~ONLY_NONSTATE, 1.0),
             (T("Non-state actor overtakes territory") & ONLY_STATE, 1.0),
-            (W("Non-state actor overtakes territory") & ONLY_STATE & C("territory") & ~WEAPONS, 0.5),
+            (W("Non-state actor overtakes territory") & ONLY_STATE & C("territory") & ~WEAPONS, 0.9),
             (W("Government regains territory") & STATE, 0.5),
         ), "regain words unless only non-state actors are named; capture words by state forces"),
         R("lf_nonstate_overtakes", "Non-state actor overtakes territory", vote(
             (NO_FIGHT, ABSTAIN),
             (T("Non-state actor overtakes territory") & ~ONLY_STATE, 1.0),
             (T("Government regains territory") & ONLY_NONSTATE, 1.0),
-            (W("Non-state actor overtakes territory") & NONSTATE & C("territory") & ~WEAPONS, 0.5),
+            (W("Non-state actor overtakes territory") & NONSTATE & C("territory") & ~WEAPONS, 0.9),
         ), "capture words unless only state forces are named; regain words by non-state actors only"),
         R("lf_armed_clash", "Armed clash", vote(
             (PROTEST | T("Mob violence"), ABSTAIN),
@@ -109,6 +110,8 @@ def _rules() -> list[LabellingFunction]:
             (~PROTEST, ABSTAIN),
             (CROWD_VIOLENCE, ABSTAIN),
             (T("Protest with intervention") | C("intervention"), 1.0),
+            # protesters detained: an intervention (ties with peaceful protest, which comes later)
+            (W("Protest with intervention") | T("Arrests"), 1.0),
             (W("Protest with intervention"), 0.5),
         ), "a non-violent protest dispersed, blocked or arrested"),
         R("lf_peaceful_protest", "Peaceful protest", vote(
@@ -181,6 +184,8 @@ def _rules() -> list[LabellingFunction]:
         R("lf_disrupted_weapons", "Disrupted weapons use", vote(
             # a defused or intercepted device did not explode: outranks the explosion rules
             (C("disruption") & (EXPLOSIVE | WEAPONS), 1.2),
+            # weapons or explosives seized or found, nothing went off: the seizure is the event
+            (C("seize") & WEAPONS & ~C("detonation") & ~TERRITORY_TAKEN, 1.2),
             (T("Disrupted weapons use"), 1.0),
             (C("seize") & WEAPONS, 0.9),
             (W("Disrupted weapons use") & WEAPONS, 0.5),
