@@ -53,3 +53,6 @@ class Reason(StrEnum):
     UNLISTED_FILE = "unlisted_file"
     ROW_COUNT_MISMATCH = "row_count_mismatch"
     BAD_MANIFEST = "bad_manifest"
+    # Label Studio pull: tasks pushed but gone, the same sentence imported twice (issue 6)
+    DELETED_TASK = "deleted_task"
+    DUPLICATE_TASK = "duplicate_task"
