@@ -162,7 +162,7 @@ def _last_in(key: str) -> pl.Expr:
 
 
 def _run_first(value: pl.Expr, key: str) -> pl.Expr:
-    """``value`` at the first row of each run of ``key``, broadcast over the run."""
+    """``value`` (never null) at the first row of each run of ``key``, broadcast over the run."""
     return pl.when(_first_in(key)).then(value).forward_fill()
 
 
@@ -416,10 +416,18 @@ def clean(articles: pl.DataFrame) -> pl.DataFrame:
     ).cast(SEGMENT_SCHEMA)
 
 
-def has_article_text(text: str) -> bool:
-    """True when ``text`` has at least one body/caption segment of some length (not only a
-    title, navigation words and cookie notices). Used by ingest to reject debris-only pages."""
-    segments = clean(pl.DataFrame({"article_id": ["page"], "text": [text]}))
-    kept = segments.filter(pl.col("role").is_in(["body", "caption"]))
-    long_enough = (kept["text"].str.count_matches(r"\S+") >= 4) | (kept["text"].str.len_chars() >= 25)
-    return bool(long_enough.any())
+def has_article_text(texts: str | list[str]) -> bool | list[bool]:
+    """Whether each text has a body or caption segment of some length (4+ words or 25+
+    characters) — not only a title, navigation words and cookie notices. One ``clean`` call for
+    the whole list; ingest uses it to reject pages that are nothing but debris."""
+    single = isinstance(texts, str)
+    texts = [texts] if single else list(texts)
+    if not texts:
+        return []
+    articles = pl.DataFrame({"article_id": [str(i) for i in range(len(texts))], "text": texts})
+    kept = clean(articles).filter(
+        pl.col("role").is_in(["body", "caption"])
+        & ((pl.col("text").str.count_matches(r"\S+") >= 4) | (pl.col("text").str.len_chars() >= 25)))
+    found = set(kept["article_id"].to_list())
+    flags = [str(i) in found for i in range(len(texts))]
+    return flags[0] if single else flags

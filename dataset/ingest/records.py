@@ -68,10 +68,12 @@ def _page_is_debris(frame: pl.DataFrame) -> pl.Series:
 
     from_html = ((frame["format"] == "html") | frame["html"].is_not_null()) & frame["text"].is_not_null() \
         & frame["reason"].is_null()
-    flags = [False] * frame.height
-    for i in from_html.arg_true().to_list():
-        flags[i] = not has_article_text(frame["text"][i])
-    return pl.Series(flags, dtype=pl.Boolean)
+    flags = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+    at = from_html.arg_true()
+    if at.len():
+        debris = [not ok for ok in has_article_text(frame["text"].gather(at).to_list())]
+        flags = flags.scatter(at, debris)
+    return flags
 
 
 def _first_failure(*checks: tuple[pl.Expr, Reason, str | pl.Expr | None, pl.Expr]) -> list[pl.Expr]:

@@ -371,3 +371,17 @@ def test_csv_fallback_reads_long_cells(tmp_path):
     reconcile(2, good, quarantine)
     assert good["text"].to_list() == [long_text]
     assert quarantine.select("source_row", "reason").rows() == [(2, Reason.INVALID_UTF8)]
+
+
+def test_html_records_in_jsonl_that_are_only_debris(tmp_path):
+    page = (FIXTURES / "html_only_scripts_nav_cookie.html").read_text(encoding="utf-8")
+    article = (FIXTURES / "html_article_with_nav_cookie_footer.html").read_text(encoding="utf-8")
+    path = tmp_path / "pages.jsonl"
+    path.write_text("".join(json.dumps({"id": f"p{i}", "html": h}) + "\n" for i, h in enumerate([article, page])),
+                    encoding="utf-8")
+    _, good, quarantine = ingest_all(path)
+    reconcile(2, good, quarantine)
+    assert good["article_id"].to_list() == ["p0"]
+    q = only_reject(quarantine)
+    assert (q["reason"], q["source_row"], q["field"]) == (Reason.EMPTY_ARTICLE, 2, "text")
+    assert '"html"' in q["raw"]  # the page itself is kept
