@@ -6,7 +6,8 @@ Pipeline: vectorised lexicon matching (:mod:`.matcher`) → labelling functions 
 → spans for actors, places, fatalities and dates (:mod:`.spans`).
 
 No-event rows have null labels; their ``score`` is the confidence that there is no event
-(0.9 when nothing fired, lower when evidence was vetoed), so one sort key serves review queues.
+(0.85 when nothing fired, 0.6 when evidence was vetoed or too weak), so one sort key serves
+review queues: low scores first, whatever the proposal.
 """
 
 from __future__ import annotations

@@ -16,12 +16,13 @@ How pre-labelling decides
    (an explosion that kills civilians is an explosion), Riots (a protest that turns violent is a
    riot), Protests (excessive force > intervention > peaceful), Violence against civilians,
    Strategic developments; inside an event type the codebook order (the earlier sub-type wins).
-4. ``score`` estimates how likely the proposed label is right, for sorting review queues:
-   for an event, ``0.35 + 0.45 × strength`` (strength capped at 1) plus 0.1 when no rule of another
-   event type also voted ≥ 0.5, minus 0.1 when a speculation/negation/non-conflict cue lowered it;
-   for "no event", 0.9 when no rule voted at all and lower (down to 0.45) the stronger the
-   evidence that was vetoed or too weak. The calibration table of ``conflictset evaluate`` shows
-   accuracy by score bucket.
+4. ``score`` estimates how likely the proposed label is right, for sorting review queues.
+   For an event: ``0.55 + 0.1 × (distinct strong terms of the winning sub-type, at most 3)
+   − 0.07 × (other sub-types that also have strong terms, at most 3) + 0.05`` when no rule of
+   another event type voted ≥ 0.5, − 0.05 with a speculation cue. For "no event": 0.85 when no rule voted at all, 0.6 when
+   evidence was vetoed or too weak. These constants were set from the calibration table of
+   ``conflictset evaluate`` (accuracy by score bucket) on the English development file; the
+   table is printed with every evaluation so drift shows.
 """
 
 from __future__ import annotations
@@ -78,6 +79,19 @@ def cue_evidence() -> pl.Expr:
     return _tags(pairs)
 
 
+def _winner_strong_terms(work: pl.DataFrame, subs: list[str]) -> pl.Series:
+    """Per row, the number of distinct strong trigger terms of the winning sub-event type."""
+    idx = list(range(len(subs)))
+    exploded = (work.select(pl.int_range(pl.len()).alias("_i"),
+                            pl.col("_best").replace_strict(idx, subs, return_dtype=pl.String).alias("_sub"),
+                            "terms")
+                .explode("terms").filter(pl.col("terms").str.starts_with("T:")))
+    counts = (exploded.filter(pl.col("terms").str.slice(2).str.split("=").list.first() == pl.col("_sub"))
+              .group_by("_i").agg(pl.col("terms").n_unique().alias("n")))
+    return (work.select(pl.int_range(pl.len()).alias("_i")).join(counts, on="_i", how="left")
+            .sort("_i")["n"].fill_null(0))
+
+
 def rule_strengths(frame: pl.DataFrame) -> pl.DataFrame:
     """Raw vote strength of every rule (columns named after the rules), before cues.
 
@@ -98,6 +112,7 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
     # first rule (in precedence order) reaching the best strength
     best = pl.coalesce([pl.when(pl.col(n) == pl.col("_s")).then(pl.lit(i)) for i, n in enumerate(names)])
     work = work.with_columns(best.alias("_best"))
+    work = work.with_columns(_winner_strong_terms(work, [r.sub_event_type for r in ORDERED_RULES]).alias("_nT"))
     idx = list(range(len(subs)))
     best_sub = pl.col("_best").replace_strict(idx, subs, return_dtype=pl.String)
     best_parent = pl.col("_best").replace_strict(idx, parents, return_dtype=pl.String)
@@ -105,10 +120,12 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
     per_type = {e: pl.max_horizontal([n for n, p in zip(names, parents) if p == e]) for e in EVENT_TYPE_ORDER}
     # strongest vote of a rule from another event type than the winner
     other = pl.max_horizontal([pl.when(best_parent != pl.lit(e)).then(m).otherwise(0.0) for e, m in per_type.items()])
-    event_score = (0.35 + 0.45 * pl.col("_s").clip(0, 1)
-                   + pl.when(other < THRESHOLD).then(0.1).otherwise(0.0)
-                   - pl.when(pl.col("_factor") < 1.0).then(0.1).otherwise(0.0))
-    none_score = 0.9 - 0.45 * pl.col("_raw_max").clip(0, 1)
+    # how many distinct strong terms name the winner, how many sub-types have strong terms
+    n_subs = pl.col("_mT").bitwise_count_ones().cast(pl.Int64)
+    event_score = (0.55 + 0.1 * pl.col("_nT").clip(0, 3) - 0.07 * (n_subs - 1).clip(0, 3)
+                   + pl.when(other < THRESHOLD).then(0.05).otherwise(0.0)
+                   - pl.when(C("speculation")).then(0.05).otherwise(0.0))
+    none_score = pl.when(pl.col("_raw_max") == 0).then(0.85).otherwise(0.6)
     voted = _tags([(pl.col(n) > 0, n) for n in names])
     out = work.select(
         pl.when(is_event).then(best_parent).alias("event_type"),

@@ -37,7 +37,7 @@ def test_speculation_lowers_the_score(label):
 def test_no_rule_means_nulls_and_a_no_event_score(label):
     row = label("The weather was pleasant in the capital.")
     assert row["event_type"] is None and row["fatalities"] is None
-    assert row["score"] == pytest.approx(0.9)
+    assert row["score"] == pytest.approx(0.85)
     assert row["evidence"] == []
 
 
