@@ -99,6 +99,8 @@ def _rules() -> list[LabellingFunction]:
         R("lf_armed_clash", "Armed clash", vote(
             (PROTEST | T("Mob violence"), ABSTAIN),
             (T("Armed clash"), 1.0),
+            # an attack or killing with armed actors on both sides and no civilians named
+            ((W("Armed clash") | W("Attack")) & STATE & NONSTATE & ~C("civilians"), 0.75),
             (W("Armed clash") & ARMED, 0.5),
         ), "fighting words outside a protest context; weak words need an armed actor"),
         R("lf_excessive_force", "Excessive force against protesters", vote(
