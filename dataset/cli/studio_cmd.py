@@ -84,7 +84,10 @@ def studio_config() -> None:
 
 @main.command("push")
 @click.argument("build_dir", type=click.Path(file_okay=False))
-@click.option("--project", required=True, help="Label Studio project title (created if missing).")
+@click.option("--project", default=None, help="Label Studio project title (created if missing). "
+              "With --adjudicate: the adjudication project [default: '<reviewed project> — adjudication'].")
+@click.option("--adjudicate", is_flag=True, help="Push the ties (sentences whose reviewers disagree "
+              "and nobody decided; needs a pull into BUILD_DIR) to an adjudication project.")
 @click.option("--min-score", type=float, default=None, help="Only sentences with score ≥ this.")
 @click.option("--limit", type=int, default=None, help="At most this many sentences (after ordering).")
 @click.option("--language", default=None, help="Only these languages (comma-separated codes).")
@@ -94,10 +97,35 @@ def studio_config() -> None:
 @click.option("--batch-size", type=int, default=1000, show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @handle_errors
-def push_cmd(build_dir, project, min_score, limit, language, order, batch_size, no_progress) -> None:
-    """Push BUILD_DIR/sentences.parquet as tasks with pre-labels (repeatable: adds only new ones)."""
-    from export.label_studio.push import push
+def push_cmd(build_dir, project, adjudicate, min_score, limit, language, order, batch_size,
+             no_progress) -> None:
+    """Push BUILD_DIR/sentences.parquet as tasks with pre-labels (repeatable: adds only new ones).
 
+    Every pushed task is recorded in BUILD_DIR/pushed.parquet, so a pull can report tasks
+    deleted in Label Studio.
+    """
+    from dataset.errors import InputError
+    from export.label_studio.push import push, push_adjudication
+
+    if adjudicate:
+        chosen = [name for name, value in (("--min-score", min_score), ("--limit", limit),
+                                           ("--language", language)) if value is not None]
+        if chosen or order != "document":
+            raise InputError(f"{', '.join(chosen) or '--order'} cannot be combined with --adjudicate",
+                             fix="every tie is pushed; drop the filter")
+        with _progress(not no_progress) as progress:
+            result = push_adjudication(build_dir, project, batch_size=batch_size, progress=progress)
+        if not result.selected:
+            click.echo("no ties: every reviewed sentence has a final label; nothing to adjudicate")
+            return
+        click.echo(f"pushed {result.pushed} new tie(s) to {result.title!r} in {result.batches} "
+                   f"batch(es); {result.already} of {result.selected} were already there")
+        click.echo(f"adjudicate: {result.project_url}")
+        click.echo(f"then: conflictset pull --project {result.title!r} --out {build_dir}")
+        return
+    if not project:
+        raise InputError("--project is required (the Label Studio project title)", field="--project",
+                         fix='add --project "My review"')
     with _progress(not no_progress) as progress:
         result = push(build_dir, project, min_score=min_score, limit=limit, language=language,
                       order=order, batch_size=batch_size, progress=progress)
@@ -107,22 +135,34 @@ def push_cmd(build_dir, project, min_score, limit, language, order, batch_size, 
 
 
 @main.command("pull")
-@click.option("--project", default=None, help="Label Studio project title.")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--project", default=None, help="Label Studio project title (a review or an "
+              "adjudication project).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output directory "
+              "(the build directory, to release what was reviewed).")
 @click.option("--from-file", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Parse this JSON export instead of asking the server.")
+@click.option("--salt", default=None, help="Salt of the annotator pseudonyms. Default: the "
+              "project's own (the value after 'conflictset-salt:' in its description) for a live "
+              "pull, 'project-<id>' for --from-file; pass the project's salt to get the same "
+              "pseudonyms from a file.")
+@click.option("--pushed", type=click.Path(dir_okay=False), default=None,
+              help="The push ledger, to report deleted tasks [default: OUT/pushed.parquet].")
 @click.option("--allow-config-change", is_flag=True,
               help="Pull even if the project's labelling config was edited since the push.")
 @handle_errors
-def pull_cmd(project, out, from_file, allow_config_change) -> None:
-    """Export annotations into OUT/annotations.parquet, tasks.parquet, annotation_quarantine.parquet."""
-    from export.label_studio.pull import pull
+def pull_cmd(project, out, from_file, salt, pushed, allow_config_change) -> None:
+    """Export annotations into OUT/annotations.parquet, tasks.parquet, annotation_quarantine.parquet
+    (an adjudication project: adjudications.parquet, adjudication_tasks.parquet,
+    adjudication_quarantine.parquet, and its decisions merged into annotations.parquet)."""
+    from export.label_studio.pull import ADJUDICATION_FILES, REVIEW_FILES, pull
 
-    result = pull(project, out, from_file=from_file, allow_config_change=allow_config_change)
+    result = pull(project, out, from_file=from_file, salt=salt, pushed=pushed,
+                  allow_config_change=allow_config_change)
     click.echo(result.summary())
     if result.counts["quarantined"]:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.counts["quarantine_reasons"].items()))
-        click.echo(f"quarantined ({reasons}): see {out}/annotation_quarantine.parquet", err=True)
+        name = (ADJUDICATION_FILES if result.adjudication else REVIEW_FILES)["quarantine"]
+        click.echo(f"quarantined ({reasons}): see {out}/{name}", err=True)
 
 
 class _progress:

@@ -154,6 +154,7 @@ class StudioClient:
     def import_tasks(self, project_id: int, body: bytes) -> dict:
         """POST pre-serialised tasks (a JSON array); one request is one server transaction."""
         return self.request("POST", f"/api/projects/{project_id}/import", content=body,
+                            params={"return_task_ids": "true"},  # for the push ledger
                             headers={"Content-Type": "application/json"}).json()
 
     # -- export ---------------------------------------------------------------------------

@@ -3,6 +3,10 @@
 One Taxonomy control (event type → sub-event type, plus "No event"), span labels on the sentence,
 and read-only context (title, source, date, previous and next sentence). The hash of the XML is
 stored in the project so a config changed since the push is detected.
+
+The adjudication variant (``label_config(adjudication=True)``, for ``push --adjudicate``) is the
+same config plus one read-only line above the taxonomy: the labels the reviewers chose
+(``$candidates``). Same control names, so its results parse exactly like a review's.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ SPAN_NAME = "span"
 TEXT_NAME = "text"
 #: task data keys the config reads (all strings; missing context is "")
 DATA_KEYS: tuple[str, ...] = ("text", "title", "source", "date", "prev_text", "next_text")
+#: the extra data key of an adjudication task: the competing labels, e.g. "Battles / Armed clash ×1; …"
+CANDIDATES_KEY = "candidates"
 
 _SPAN_COLOURS = {"ACTOR": "#e6550d", "LOCATION": "#3182bd", "FATALITIES": "#de2d26", "DATE": "#31a354"}
 _HASH_MARK = re.compile(r"conflictset-config:([0-9a-f]{16})")
@@ -36,8 +42,15 @@ def _taxonomy_xml() -> str:
     return "\n".join(lines)
 
 
-@lru_cache(maxsize=1)
-def label_config() -> str:
+_ADJUDICATION_XML = f"""  <View style="background: #fff3cd; padding: 6px; margin: 6px 0">
+    <Header value="Reviewers disagree — choose the final label (their choices, with how many chose each):" size="6"/>
+    <Text name="{CANDIDATES_KEY}" value="${CANDIDATES_KEY}"/>
+  </View>
+"""
+
+
+@lru_cache(maxsize=2)
+def label_config(adjudication: bool = False) -> str:
     labels = "\n".join(
         f'      <Label value="{name}" background="{_SPAN_COLOURS[name]}"/>' for name in SPAN_LABELS
     )
@@ -57,7 +70,7 @@ def label_config() -> str:
   <View style="color: #888">
     <Text name="next" value="$next_text"/>
   </View>
-  <Header value="Event type (ACLED)" size="5"/>
+{_ADJUDICATION_XML if adjudication else ""}  <Header value="Event type (ACLED)" size="5"/>
   <Taxonomy name="{TAXONOMY_NAME}" toName="{TEXT_NAME}" leafsOnly="true" maxUsages="1" required="true" showFullPath="true">
 {_taxonomy_xml()}
   </Taxonomy>

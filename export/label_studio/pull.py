@@ -29,9 +29,10 @@ from dataset.io import write_parquet
 from dataset.prelabel import SPAN_DTYPE
 from dataset.stages import run_stage
 from export.label_studio import config as cfg
+from export.label_studio import ledger
 from export.label_studio.client import StudioClient, connect
 from export.label_studio.errors import StudioServerError
-from export.label_studio.push import check_config, project_salt
+from export.label_studio.push import adjudicated_project, check_config, project_salt
 from schemas.annotations import SPAN_LABELS, Annotation, Task
 from schemas.pipeline import QUARANTINE_SCHEMA, Quarantine
 from schemas.reasons import Reason
@@ -227,15 +228,31 @@ class PullFrames(NamedTuple):
     annotations: pl.DataFrame
     tasks: pl.DataFrame
     quarantine: pl.DataFrame
+    duplicate_task_ids: tuple[int, ...] = ()  # set aside: an earlier task has the same sentence
+    deleted_task_ids: tuple[int, ...] = ()  # ledger tasks the export no longer has
+    pushed_task_ids: tuple[int, ...] | None = None  # ledger tasks of the project (None: no ledger)
+    adjudication: bool = False  # an adjudication project's export
+
+
+def _sentence_of(task) -> tuple[str | None, str | None]:
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    sid, text = data.get("sentence_id"), data.get("text")
+    return (sid, text) if isinstance(sid, str) and isinstance(text, str) else (None, None)
 
 
 def from_label_studio(export: pl.DataFrame, *, project_id: int | None = None,
-                      salt: str | None = None, source_file: str = "export") -> PullFrames:
+                      salt: str | None = None, source_file: str = "export",
+                      pushed: pl.DataFrame | None = None, adjudication: bool | None = None) -> PullFrames:
     """Stage: export rows (``source_row, raw``) → annotations, tasks, quarantine.
 
     ``project_id``: tasks of any other project are quarantined (``foreign_project``); when
     None, the project most tasks belong to is taken. ``salt`` for the annotator pseudonyms
-    defaults to ``project-<id>``.
+    defaults to ``project-<id>``. Several tasks with the same sentence (imported twice by hand):
+    the lowest task id is kept, the others' annotations are quarantined (``duplicate_task``).
+    ``pushed``: the push ledger (:mod:`.ledger`); its tasks of this project missing from the
+    export were deleted on the server (``deleted_task``). ``adjudication``: the export is an
+    adjudication project's (default: its tasks carry candidates); every decision that is not a
+    skip is marked ``ground_truth``.
     """
     tasks_json = [json.loads(raw) for raw in export["raw"]]
     if project_id is None:
@@ -243,28 +260,42 @@ def from_label_studio(export: pl.DataFrame, *, project_id: int | None = None,
         project_id = min(counts, key=lambda p: (-counts[p], str(p))) if counts else None
     if salt is None:
         salt = f"project-{project_id}"
+    ours = [t for t in tasks_json if isinstance(t, dict) and type(t.get("id")) is int
+            and t.get("project") in (None, project_id)]
+    if adjudication is None:
+        adjudication = any(cfg.CANDIDATES_KEY in (t.get("data") or {}) for t in ours
+                           if isinstance(t.get("data"), dict))
+    first_task: dict[str, int] = {}
+    for t in ours:
+        sid, _ = _sentence_of(t)
+        if sid is not None:
+            first_task[sid] = min(first_task.get(sid, t["id"]), t["id"])
     annotations, tasks, bad = [], [], []
+    duplicates: list[int] = []
     for row, task in zip(export["source_row"], tasks_json):
         where = f"task {task.get('id') if isinstance(task, dict) else '?'}"
         if not isinstance(task, dict) or type(task.get("id")) is not int:
             bad.append(_qrow(source_file, row, "task", Reason.MALFORMED_RESULT,
                              "not a Label Studio task (no integer id)", task))
             continue
-        data = task.get("data") if isinstance(task.get("data"), dict) else {}
-        sid, text = data.get("sentence_id"), data.get("text")
         if task.get("project") is not None and task.get("project") != project_id:
             bad.append(_qrow(source_file, row, "project", Reason.FOREIGN_PROJECT,
                              f"{where} belongs to project {task.get('project')}, not {project_id}",
                              _scrub_task(task, salt)))
             continue
-        if not isinstance(sid, str) or not isinstance(text, str):
+        sid, text = _sentence_of(task)
+        if sid is None:
             bad.append(_qrow(source_file, row, "data.sentence_id", Reason.UNKNOWN_TASK,
                              f"{where} has no data.sentence_id/text: it was not pushed by conflictset",
                              _scrub_task(task, salt)))
             continue
+        anns = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
+        if task["id"] != first_task[sid]:
+            duplicates.append(task["id"])
+            bad.extend(_duplicate_rows(source_file, row, task, anns, first_task[sid], sid, salt))
+            continue
         prediction, prelabel = _prediction(task, text)
         version = prediction.get("model_version") if prediction else None
-        anns = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
         cancelled = sum(bool(a.get("was_cancelled")) for a in anns)
         status = "unannotated" if not anns else ("skipped" if cancelled == len(anns) else "annotated")
         tasks.append({"task_id": task["id"], "sentence_id": sid, "project_id": project_id,
@@ -285,17 +316,42 @@ def from_label_studio(export: pl.DataFrame, *, project_id: int | None = None,
                 "event_type": labels.event_type, "sub_event_type": labels.sub_event_type,
                 "spans": [dict(zip(("label", "start", "end", "text"), s)) for s in labels.spans],
                 "lead_time": ann.get("lead_time"), "was_cancelled": was_cancelled,
-                "ground_truth": bool(ann.get("ground_truth")),
+                # an adjudication project exists to decide: its answers are the ground truth
+                "ground_truth": bool(ann.get("ground_truth")) or (adjudication and not was_cancelled),
                 "created_at": _time(ann.get("created_at")), "updated_at": _time(ann.get("updated_at")),
                 "prediction_accepted": None if prelabel is None else (not was_cancelled and labels == prelabel),
                 "prelabel_version": version,
             })
+    mine = ledger.of_project(pushed if pushed is not None else ledger.empty(), project_id)
+    gone = mine.filter(~pl.col("task_id").is_in([t["id"] for t in ours])).sort("task_id")
+    bad.extend(_qrow(source_file, None, "task", Reason.DELETED_TASK,
+                     f"task {tid} (sentence {sid}) was pushed to project {project_id} but is no longer "
+                     "on the server: it was deleted in Label Studio (re-run `conflictset push` to "
+                     "send the sentence again if that was a mistake)",
+                     {"project_id": project_id, "task_id": tid, "sentence_id": sid})
+               for sid, tid in gone.select("sentence_id", "task_id").iter_rows())
     return PullFrames(
         validate(pl.DataFrame(annotations, schema=ANNOTATION_SCHEMA), Annotation,
                  table="annotations", stage=STAGE),
         validate(pl.DataFrame(tasks, schema=TASK_SCHEMA), Task, table="tasks", stage=STAGE),
         pl.DataFrame(bad, schema=QUARANTINE_SCHEMA),
+        tuple(duplicates), tuple(gone["task_id"]), None if pushed is None else tuple(mine["task_id"]),
+        adjudication,
     )
+
+
+def _duplicate_rows(source_file, row, task: dict, anns: list[dict], kept: int, sid: str,
+                    salt: str) -> list[dict]:
+    """Quarantine rows for a duplicate task: one per annotation, or one for the bare task."""
+    where = (f"task {task['id']} repeats sentence {sid} of task {kept} (imported twice?); the "
+             f"lowest task id is kept")
+    if not anns:
+        return [_qrow(source_file, row, "task", Reason.DUPLICATE_TASK, f"{where}; it has no annotation",
+                      _scrub_task(task, salt))]
+    return [_qrow(source_file, row, f"annotations[{i}]", Reason.DUPLICATE_TASK,
+                  f"{where}; annotation {ann.get('id')} is set aside — copy it to task {kept} in "
+                  "Label Studio and delete the duplicate to keep it", _scrub(ann, salt))
+            for i, ann in enumerate(anns)]
 
 
 def _scrub_task(task: dict, salt: str) -> dict:
@@ -319,25 +375,63 @@ def _prediction(task: dict, text: str) -> tuple[dict | None, Labels | None]:
 
 
 # -- pull ---------------------------------------------------------------------------------------
+#: output file names of a review pull and of an adjudication pull
+REVIEW_FILES = {"annotations": "annotations.parquet", "tasks": "tasks.parquet",
+                "quarantine": "annotation_quarantine.parquet"}
+ADJUDICATION_FILES = {"annotations": "adjudications.parquet", "tasks": "adjudication_tasks.parquet",
+                      "quarantine": "adjudication_quarantine.parquet"}
+
+
 @dataclass
 class PullResult:
     out: Path
     project_id: int | None
     counts: dict = field(default_factory=dict)
+    adjudication: bool = False
 
     def summary(self) -> str:
         c = self.counts
-        return (f"{c['tasks']} tasks ({c['annotated']} annotated, {c['unannotated']} unannotated, "
-                f"{c['skipped']} skipped), {c['annotations']} annotations, "
-                f"{c['quarantined']} quarantined → {self.out}")
+        kind = "adjudication tasks" if self.adjudication else "tasks"
+        lines = [f"{c['tasks']} {kind} ({c['annotated']} annotated, {c['unannotated']} unannotated, "
+                 f"{c['skipped']} skipped), {c['annotations']} annotations, "
+                 f"{c['quarantined']} quarantined → {self.out}"]
+        if c.get("pushed") is None:
+            lines.append(f"no push ledger ({ledger.LEDGER_FILE}) here: deleted tasks cannot be "
+                         "detected (pass --pushed BUILD_DIR/pushed.parquet)")
+        else:
+            line = (f"pushed {c['pushed']} = {c['pushed_annotated']} annotated + "
+                    f"{c['pushed_unannotated']} unannotated + {c['pushed_skipped']} skipped + "
+                    f"{c['deleted']} deleted in Label Studio")
+            if c["pushed_duplicates"]:
+                line += f" + {c['pushed_duplicates']} duplicate"
+            if c["not_pushed"]:
+                line += f"; {c['not_pushed']} task(s) were added by hand, not by this build's pushes"
+            lines.append(line)
+        if c["duplicates"]:
+            lines.append(f"{c['duplicates']} duplicate task(s) set aside (same sentence as an earlier task)")
+        if self.adjudication:
+            lines.append(f"{c['decisions']} decision(s) " + (
+                "merged into annotations.parquet" if c["merged"] else
+                "kept in adjudications.parquet; pull the review project into the same directory "
+                "to merge them"))
+        return "\n".join(lines)
 
 
 def pull(project: str | None, out: str | Path, *, client: StudioClient | None = None,
          from_file: str | Path | None = None, salt: str | None = None,
-         allow_config_change: bool = False) -> PullResult:
-    """Export the project (or read ``from_file``) and write the three Parquet tables to ``out``."""
+         pushed: str | Path | None = None, allow_config_change: bool = False) -> PullResult:
+    """Export the project (or read ``from_file``) and write its Parquet tables to ``out``.
+
+    ``salt``: for the annotator pseudonyms; default the project's own (stored in its description
+    at the push) for a live pull, ``project-<id>`` for a file — pass the project's salt to get
+    the same pseudonyms from a file. ``pushed``: the push ledger, default ``out/pushed.parquet``.
+    A review project writes ``annotations.parquet``, ``tasks.parquet``,
+    ``annotation_quarantine.parquet``; an adjudication project writes ``adjudications.parquet``,
+    ``adjudication_tasks.parquet``, ``adjudication_quarantine.parquet``, and in both cases
+    ``annotations.parquet`` ends up holding the review annotations plus the decisions.
+    """
     out = Path(out)
-    project_id = None
+    project_id, adjudication = None, None
     if from_file is not None:
         path = Path(from_file)
         try:
@@ -356,12 +450,17 @@ def pull(project: str | None, out: str | Path, *, client: StudioClient | None = 
             if not allow_config_change:
                 check_config(proj, current=False)
             project_id, salt = proj["id"], salt or project_salt(proj)
+            adjudication = adjudicated_project(proj) is not None
             with tempfile.TemporaryDirectory() as tmp:
                 text = client.export_snapshot(project_id, Path(tmp) / "export.json").read_text("utf-8")
         finally:
             if own:
                 client.close()
         source = f"{client.url}/projects/{project_id}"
+    ledger_path = Path(pushed) if pushed is not None else out / ledger.LEDGER_FILE
+    if pushed is not None and not ledger_path.is_file():
+        raise InputError("no push ledger at this path", file=str(ledger_path),
+                         fix=f"pass the {ledger.LEDGER_FILE} of the build directory you pushed from")
     export, unreadable = read_export(text, source)
     if project_id is not None and unreadable.height:
         # a live export is never legitimately cut off: the download broke, so retry, don't quarantine
@@ -369,17 +468,75 @@ def pull(project: str | None, out: str | Path, *, client: StudioClient | None = 
             f"the export of project {project!r} from {source} is incomplete "
             f"({unreadable['message'][0]}) — fix: re-run `conflictset pull`; nothing was written")
     frames = run_stage(STAGE, from_label_studio, export, project_id=project_id, salt=salt,
-                       source_file=source)
+                       source_file=source, adjudication=adjudication,
+                       pushed=ledger.read(ledger_path) if ledger_path.is_file() else None)
     quarantine = validate(pl.concat([unreadable, frames.quarantine]), Quarantine,
                           table="annotation_quarantine", stage=STAGE)
-    write_parquet(frames.annotations, out / "annotations.parquet")
-    write_parquet(frames.tasks, out / "tasks.parquet")
-    write_parquet(quarantine, out / "annotation_quarantine.parquet")
+    names = ADJUDICATION_FILES if frames.adjudication else REVIEW_FILES
+    merged = _write_merged(out, frames.annotations, adjudication=frames.adjudication)
+    write_parquet(frames.tasks, out / names["tasks"])
+    write_parquet(quarantine, out / names["quarantine"])
     status = frames.tasks["status"].value_counts()
     by = dict(zip(status["status"], status["count"]))
     counts = {"tasks": frames.tasks.height, "annotated": by.get("annotated", 0),
               "unannotated": by.get("unannotated", 0), "skipped": by.get("skipped", 0),
-              "annotations": frames.annotations.height, "quarantined": quarantine.height,
-              "quarantine_reasons": dict(Counter(quarantine["reason"].to_list()))}
-    return PullResult(out, project_id, counts)
+              "duplicates": len(frames.duplicate_task_ids), "annotations": frames.annotations.height,
+              "decisions": int(frames.annotations["ground_truth"].sum()) if frames.adjudication else 0,
+              "merged": merged, "quarantined": quarantine.height,
+              "quarantine_reasons": dict(Counter(quarantine["reason"].to_list())),
+              **reconcile(frames)}
+    return PullResult(out, project_id, counts, frames.adjudication)
 
+
+def reconcile(frames: PullFrames) -> dict:
+    """The push ledger against the export: pushed = annotated + unannotated + skipped + deleted
+    (+ duplicates, when a pushed task was imported again by hand), and the tasks no push recorded.
+
+    ``pushed`` is None (and the rest 0) without a ledger.
+    """
+    if frames.pushed_task_ids is None:
+        return {"pushed": None, "deleted": 0, "pushed_annotated": 0, "pushed_unannotated": 0,
+                "pushed_skipped": 0, "pushed_duplicates": 0, "not_pushed": 0}
+    pushed = set(frames.pushed_task_ids)
+    status = frames.tasks.filter(pl.col("task_id").is_in(list(pushed)))["status"].to_list()
+    dups = set(frames.duplicate_task_ids)
+    return {"pushed": len(pushed), "deleted": len(frames.deleted_task_ids),
+            "pushed_annotated": status.count("annotated"), "pushed_unannotated": status.count("unannotated"),
+            "pushed_skipped": status.count("skipped"), "pushed_duplicates": len(dups & pushed),
+            "not_pushed": frames.tasks.height - len(status) + len(dups - pushed)}
+
+
+def _write_merged(out: Path, annotations: pl.DataFrame, *, adjudication: bool) -> bool:
+    """Write the pulled annotations so that ``annotations.parquet`` = reviews + decisions.
+
+    Whichever project is pulled last, the result is the same: a review pull appends the
+    decisions kept in ``adjudications.parquet``; an adjudication pull replaces the decisions it
+    merged before (known by their ids in the previous ``adjudications.parquet``) with the new
+    ones. Returns whether ``annotations.parquet`` now holds the decisions.
+    """
+    reviews_path, decisions_path = out / REVIEW_FILES["annotations"], out / ADJUDICATION_FILES["annotations"]
+    if adjudication:
+        previous = _read_annotations(decisions_path)
+        write_parquet(annotations, decisions_path)
+        if not reviews_path.is_file():
+            return False
+        stale = pl.concat([previous["annotation_id"], annotations["annotation_id"]])
+        reviews = _read_annotations(reviews_path).filter(~pl.col("annotation_id").is_in(stale.implode()))
+        decisions = annotations
+    else:
+        reviews = annotations
+        decisions = _read_annotations(decisions_path)
+        decisions = decisions.filter(~pl.col("annotation_id").is_in(reviews["annotation_id"].implode()))
+    merged = validate(pl.concat([reviews, decisions]), Annotation, table="annotations", stage=STAGE)
+    write_parquet(merged, reviews_path)
+    return decisions.height > 0 or adjudication
+
+
+def _read_annotations(path: Path) -> pl.DataFrame:
+    if not path.is_file():
+        return pl.DataFrame(schema=ANNOTATION_SCHEMA)
+    try:
+        return pl.read_parquet(path).select([pl.col(c).cast(t) for c, t in ANNOTATION_SCHEMA.items()])
+    except Exception as exc:  # noqa: BLE001 — a corrupt or foreign file is an input problem
+        raise InputError(f"cannot read Parquet ({type(exc).__name__}: {exc})", file=str(path),
+                         fix="delete it and pull the review and adjudication projects again") from None

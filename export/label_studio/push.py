@@ -5,7 +5,14 @@ polars expressions (no per-sentence Python loop). ``push`` creates or reuses the
 sentences whose ``data.sentence_id`` is already there (idempotent, and resumable: every batch is
 one server transaction, so a killed push leaves whole batches behind and the next push imports
 the rest), checks every pre-label against the config and the taxonomy hierarchy, then imports in
-batches.
+batches. Every imported batch is recorded in the push ledger (``BUILD_DIR/pushed.parquet``,
+:mod:`.ledger`) so a pull can report tasks deleted on the server.
+
+``push_adjudication`` (``conflictset push --adjudicate``) sends the build's ties — sentences whose
+reviewers disagree and that nobody decided (:func:`export.release.load_ties`) — to an adjudication
+project: the same config plus the competing labels as read-only context, and no prediction (the
+adjudicator decides without one answer pre-filled). Its pull marks every decision
+``ground_truth``, which :mod:`export.adjudicate` takes as deciding.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from dataset.errors import InputError
 from dataset.prelabel import PRELABEL_COLUMNS
 from dataset.stages import run_stage
 from export.label_studio import config as cfg
+from export.label_studio import ledger
 from export.label_studio.client import StudioClient, connect
 from export.label_studio.errors import ConfigChanged
 from schemas.taxonomy import NO_EVENT, PARENT_OF
@@ -28,6 +36,8 @@ from schemas.taxonomy import NO_EVENT, PARENT_OF
 ORDERS = ("document", "uncertain", "score")
 DEFAULT_BATCH = 1000
 SALT_MARK = "conflictset-salt:"
+ADJUDICATION_MARK = "conflictset-adjudication-of:"
+ADJUDICATION_SUFFIX = " — adjudication"
 MAX_TITLE = 50  # Label Studio's limit
 #: the sentence columns a push needs besides the pre-label columns
 SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "language", "title",
@@ -42,6 +52,7 @@ class PushResult:
     already: int  # of those, already in the project
     pushed: int  # imported now
     batches: int
+    title: str = ""
 
 
 def _json_value(expr: pl.Expr) -> pl.Expr:
@@ -50,9 +61,12 @@ def _json_value(expr: pl.Expr) -> pl.Expr:
     return encoded.str.slice(5, encoded.str.len_bytes() - 6)  # strip '{"v":' and '}'
 
 
-def to_label_studio(sentences: pl.DataFrame) -> pl.DataFrame:
+def to_label_studio(sentences: pl.DataFrame, extra_data: tuple[str, ...] = ()) -> pl.DataFrame:
     """Stage: one task per sentence → frame ``sentence_id, article_id, sentence_index, language,
-    score, task`` where ``task`` is the JSON the import endpoint takes."""
+    score, task`` where ``task`` is the JSON the import endpoint takes.
+
+    ``extra_data``: more string columns copied into the task data (adjudication: candidates).
+    A sentence without ``prelabel_version`` gets no prediction."""
     ctx = lambda c: pl.col(c).cast(pl.String).fill_null("")  # noqa: E731 — Text tags need strings
     data = pl.struct(
         pl.col("sentence_id"), pl.col("article_id"), pl.col("text"),
@@ -60,6 +74,7 @@ def to_label_studio(sentences: pl.DataFrame) -> pl.DataFrame:
         pl.col("published_at").cast(pl.String).fill_null("").alias("date"),
         ctx("prev_text").alias("prev_text"), ctx("next_text").alias("next_text"),
         ctx("language").alias("language"),
+        *[ctx(c).alias(c) for c in extra_data],
     ).struct.json_encode()
     path = (pl.when(pl.col("event_type").is_null())
             .then(pl.concat_list(pl.lit(NO_EVENT)))
@@ -200,22 +215,46 @@ def read_sentences(build_dir: str | Path) -> pl.DataFrame:
 
 
 # -- the project --------------------------------------------------------------------------------
-def ensure_project(client: StudioClient, title: str) -> dict:
-    """The project titled ``title``, created with our config; refuses one whose config changed."""
+def ensure_project(client: StudioClient, title: str, *, adjudication_of: int | None = None) -> dict:
+    """The project titled ``title``, created with our config; refuses one whose config changed.
+
+    ``adjudication_of``: the reviewed project's id; the project gets the adjudication config.
+    """
     if not 1 <= len(title) <= MAX_TITLE:
         raise InputError(f"project title {title!r} has {len(title)} characters; Label Studio allows "
                          f"1 to {MAX_TITLE}", field="--project", fix="choose a shorter title")
+    xml = cfg.label_config(adjudication=adjudication_of is not None)
     project = client.find_project(title)
     if project is None:
-        description = (f"Created by conflictset. Keep this line: {cfg.hash_marker()} "
+        description = (f"Created by conflictset. Keep this line: {cfg.hash_marker(xml)} "
                        f"{SALT_MARK}{secrets.token_hex(8)}")
-        return client.create_project(title, cfg.label_config(), description)
-    check_config(project, current=True)
+        if adjudication_of is not None:
+            description += f" {ADJUDICATION_MARK}{adjudication_of}"
+        return client.create_project(title, xml, description)
+    if (adjudication_of is not None) != (adjudicated_project(project) is not None):
+        kind = "an adjudication project" if adjudication_of is None else "a review project"
+        raise InputError(
+            f"project {title!r} is {kind}", field="--project",
+            fix=("push the build's sentences to a review project, and ties with `--adjudicate`"
+                 if adjudication_of is None else
+                 "omit --project to use the default adjudication title, or name a new project"))
+    check_config(project, current=True, expected=xml)
     return project
 
 
-def check_config(project: dict, *, current: bool) -> None:
-    """The project's config must be the one it was pushed with (and, for pushes, ours)."""
+def adjudicated_project(project: dict) -> int | None:
+    """The id of the project this one adjudicates (None for a review project)."""
+    desc = project.get("description") or ""
+    at = desc.find(ADJUDICATION_MARK)
+    if at < 0:
+        return None
+    value = desc[at + len(ADJUDICATION_MARK):].split()
+    return int(value[0]) if value and value[0].isdigit() else None
+
+
+def check_config(project: dict, *, current: bool, expected: str | None = None) -> None:
+    """The project's config must be the one it was pushed with (and, for pushes, ours:
+    ``expected``, default the review config)."""
     stored = cfg.stored_hash(project.get("description"))
     title = project.get("title")
     if stored is None:
@@ -228,10 +267,11 @@ def check_config(project: dict, *, current: bool) -> None:
             f"the labelling config of project {title!r} was changed in Label Studio since the push "
             f"(fingerprint {live}, pushed with {stored}) — fix: restore the generated config "
             "(`conflictset studio config`) in the project settings, or push to a new project")
-    if current and stored != cfg.config_hash():
+    ours = cfg.config_hash(expected)
+    if current and stored != ours:
         raise ConfigChanged(
             f"project {title!r} was pushed with labelling config {stored}, but this version of "
-            f"conflictset generates {cfg.config_hash()} (the taxonomy or config changed) — fix: "
+            f"conflictset generates {ours} (the taxonomy or config changed) — fix: "
             "push to a new project title")
 
 
@@ -251,8 +291,9 @@ def push(build_dir: str | Path, project: str, *, client: StudioClient | None = N
     """Push the build's sentences as tasks; a repeated or resumed push adds only what is missing."""
     if batch_size < 1:
         raise InputError("--batch-size must be at least 1", field="--batch-size")
-    selected = select_sentences(read_sentences(build_dir), min_score=min_score, limit=limit,
-                                language=language, order=order)
+    sentences = read_sentences(build_dir)
+    selected = select_sentences(sentences, min_score=min_score, limit=limit, language=language,
+                                order=order)
     problems = prelabel_problems(selected)
     if problems.height:
         first = "; ".join(f"{r['sentence_id']}: {r['problem']}" for r in problems.head(3).iter_rows(named=True))
@@ -265,23 +306,114 @@ def push(build_dir: str | Path, project: str, *, client: StudioClient | None = N
     client = client or connect()
     try:
         proj = ensure_project(client, project)
-        existing = client.task_sentence_ids(proj["id"])
-        todo = tasks.filter(~pl.col("sentence_id").is_in(list(existing)))
-        total, batches = todo.height, 0
+        return _import(client, proj, tasks, Path(build_dir), sentences["sentence_id"],
+                       selected=selected.height, batch_size=batch_size, progress=progress)
+    finally:
+        if own:
+            client.close()
+
+
+def _import(client: StudioClient, proj: dict, tasks: pl.DataFrame, build_dir: Path,
+            build_ids: pl.Series, *, selected: int, batch_size: int,
+            progress: Callable[[int, int], None] | None) -> PushResult:
+    """Import the tasks the project lacks, in batches, recording each batch in the ledger."""
+    ledger_path = build_dir / ledger.LEDGER_FILE
+    existing = client.task_sentence_ids(proj["id"])
+    # tasks of this build a killed push imported but could not record yet
+    known = set(ledger.of_project(ledger.read(ledger_path), proj["id"])["task_id"].to_list())
+    missing = [(sid, tid) for sid, tid in existing.items() if tid not in known]
+    if missing:
+        in_build = set(build_ids.filter(build_ids.is_in([m[0] for m in missing])).to_list())
+        missing = [m for m in missing if m[0] in in_build]
+        ledger.record(ledger_path, proj["id"], [m[0] for m in missing], [m[1] for m in missing])
+    todo = tasks.filter(~pl.col("sentence_id").is_in(list(existing)))
+    total, batches, unrecorded = todo.height, 0, []
+    if progress:
+        progress(0, total)
+    for offset in range(0, total, batch_size):
+        chunk = todo.slice(offset, batch_size)
+        body = ("[" + ",".join(chunk["task"].to_list()) + "]").encode("utf-8")
+        answer = client.import_tasks(proj["id"], body)
+        if answer.get("task_count") != chunk.height:
+            raise InputError(f"Label Studio imported {answer.get('task_count')} of {chunk.height} "
+                             "tasks in a batch", fix="re-run the push; it only adds what is missing")
+        task_ids = answer.get("task_ids")
+        if isinstance(task_ids, list) and len(task_ids) == chunk.height:
+            ledger.record(ledger_path, proj["id"], chunk["sentence_id"].to_list(), task_ids)
+        else:  # a server that does not return ids: look them up once at the end
+            unrecorded.extend(chunk["sentence_id"].to_list())
+        batches += 1
         if progress:
-            progress(0, total)
-        for offset in range(0, total, batch_size):
-            chunk = todo["task"].slice(offset, batch_size)
-            body = ("[" + ",".join(chunk.to_list()) + "]").encode("utf-8")
-            answer = client.import_tasks(proj["id"], body)
-            if answer.get("task_count") != chunk.len():
-                raise InputError(f"Label Studio imported {answer.get('task_count')} of {chunk.len()} "
-                                 "tasks in a batch", fix="re-run the push; it only adds what is missing")
-            batches += 1
-            if progress:
-                progress(min(offset + batch_size, total), total)
-        return PushResult(proj["id"], client.project_url(proj["id"]), selected.height,
-                          selected.height - total, total, batches)
+            progress(min(offset + batch_size, total), total)
+    if unrecorded:
+        now = client.task_sentence_ids(proj["id"])
+        found = [s for s in unrecorded if s in now]
+        ledger.record(ledger_path, proj["id"], found, [now[s] for s in found])
+    return PushResult(proj["id"], client.project_url(proj["id"]), selected, selected - total, total,
+                      batches, proj.get("title", ""))
+
+
+# -- push --adjudicate --------------------------------------------------------------------------
+def adjudication_title(title: str) -> str:
+    """``<title> — adjudication``, the review title shortened to fit Label Studio's limit."""
+    room = MAX_TITLE - len(ADJUDICATION_SUFFIX)
+    return (title if len(title) <= room else title[: room - 1] + "…") + ADJUDICATION_SUFFIX
+
+
+def reviewed_project_id(build_dir: str | Path) -> int:
+    """The project the build's annotations were pulled from (``tasks.parquet``)."""
+    path = Path(build_dir) / "tasks.parquet"
+    fix = "pull the review project into the build first: `conflictset pull --project T --out BUILD_DIR`"
+    if not path.is_file():
+        raise InputError("no tasks.parquet: the build has no pulled annotations", file=str(path), fix=fix)
+    try:
+        ids = pl.read_parquet(path, columns=["project_id"])["project_id"].unique().drop_nulls()
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"cannot read Parquet: {exc}", file=str(path), fix=fix) from None
+    if ids.len() != 1:
+        raise InputError(f"tasks.parquet lists {ids.len()} projects, expected one", file=str(path),
+                         fix="name the adjudication project with --project")
+    return int(ids[0])
+
+
+def adjudication_tasks(sentences: pl.DataFrame, ties: pl.DataFrame) -> pl.DataFrame:
+    """Stage input for the ties: each tied sentence with ``candidates`` and no pre-label."""
+    candidates = ties.select("sentence_id", pl.col("candidate_labels").list.join("; ").alias(cfg.CANDIDATES_KEY))
+    return (sentences.join(candidates, on="sentence_id", how="inner", maintain_order="left")
+            .with_columns(pl.lit(None, dtype=pl.String).alias("prelabel_version"))
+            .sort(["article_id", "sentence_index"]))
+
+
+def push_adjudication(build_dir: str | Path, project: str | None = None, *,
+                      client: StudioClient | None = None, batch_size: int = DEFAULT_BATCH,
+                      progress: Callable[[int, int], None] | None = None) -> PushResult:
+    """Push the build's ties to its adjudication project (idempotent and resumable like ``push``).
+
+    ``project`` defaults to ``<reviewed project title> — adjudication``. Nothing is created
+    when there is no tie.
+    """
+    from export.release import load_ties  # noqa: PLC0415 — release pulls in the whole export side
+
+    if batch_size < 1:
+        raise InputError("--batch-size must be at least 1", field="--batch-size")
+    build = Path(build_dir)
+    if not (build / "annotations.parquet").is_file():
+        raise InputError("no annotations.parquet: there is nothing to adjudicate yet", file=str(build),
+                         fix="pull the review project into the build first: "
+                             "`conflictset pull --project T --out BUILD_DIR`")
+    reviewed = reviewed_project_id(build)
+    sentences = read_sentences(build)
+    frame = adjudication_tasks(sentences, load_ties(build))
+    own = client is None
+    client = client or connect()
+    try:
+        title = project or adjudication_title(client.get_project(reviewed)["title"])
+        if frame.is_empty():
+            return PushResult(0, "", 0, 0, 0, 0, title)
+        tasks = run_stage("to_label_studio", to_label_studio, frame, extra_data=(cfg.CANDIDATES_KEY,))
+        proj = ensure_project(client, title, adjudication_of=reviewed)
+        return _import(client, proj, tasks, build, sentences["sentence_id"], selected=frame.height,
+                       batch_size=batch_size, progress=progress)
     finally:
         if own:
             client.close()
