@@ -12,8 +12,9 @@ How pre-labelling decides
    happenings (disasters and accidents, crime, diplomacy) and claims of responsibility × 0.45.
 3. The strongest remaining vote wins if it is at least 0.5; otherwise the sentence is "no event"
    (all label columns null). Ties go to the earlier entry of this order, which follows ACLED's
-   precedence: Battles (a ground battle with air support is a battle), Explosions/Remote violence
-   (an explosion that kills civilians is an explosion), Riots (a protest that turns violent is a
+   precedence: Battles (a ground battle with air support is a battle — but a clash whose named
+   weapon is a grenade, shell, mine, IED, chemical or suicide bomb votes 0.9 so the explosion
+   type wins), Explosions/Remote violence (an explosion that kills civilians is an explosion), Riots (a protest that turns violent is a
    riot), Protests (excessive force > intervention > peaceful), Violence against civilians,
    Strategic developments; inside an event type the codebook order (the earlier sub-type wins).
 4. ``score`` estimates how likely the proposed label is right, for sorting review queues.

@@ -77,6 +77,8 @@ EXPLOSIVE = pl.any_horizontal(T(s) for s in (
     "Chemical weapon", "Air/drone strike", "Suicide bomb", "Shelling/artillery/missile attack",
     "Remote explosive/landmine/IED", "Grenade"))
 WEAPONS = C("weapons")
+GROUND_EXPLOSIVE = pl.any_horizontal(T(s) for s in (
+    "Chemical weapon", "Suicide bomb", "Shelling/artillery/missile attack", "Remote explosive/landmine/IED", "Grenade"))
 TERRITORY_TAKEN = T("Non-state actor overtakes territory") | T("Government regains territory")
 
 
@@ -98,6 +100,9 @@ def _rules() -> list[LabellingFunction]:
         ), "capture words unless only state forces are named; regain words by non-state actors only"),
         R("lf_armed_clash", "Armed clash", vote(
             (PROTEST | T("Mob violence"), ABSTAIN),
+            # the named weapon decides a clash fought with grenades, shells, mines or suicide
+            # bombers (an explosion event); with air support only it stays a battle
+            (T("Armed clash") & GROUND_EXPLOSIVE, 0.9),
             (T("Armed clash"), 1.0),
             # an attack or killing with armed actors on both sides and no civilians named
             ((W("Armed clash") | W("Attack")) & STATE & NONSTATE & ~C("civilians"), 0.75),
@@ -106,7 +111,9 @@ def _rules() -> list[LabellingFunction]:
         R("lf_excessive_force", "Excessive force against protesters", vote(
             (~PROTEST, ABSTAIN),
             (T("Excessive force against protesters") & ~C("crowd_violence"), 1.0),
-            (C("lethal") & STATE & ~C("crowd_violence") & ~EXPLOSIVE, 1.0),
+            # force used on a gathering the report calls peaceful
+            (C("peaceful") & (C("intervention") | C("lethal")) & ~C("crowd_violence"), 1.0),
+            (C("lethal") & STATE & ~C("crowd_violence") & ~EXPLOSIVE, 0.75),
         ), "a protest met with lethal force by state forces, the crowd not violent"),
         R("lf_protest_intervention", "Protest with intervention", vote(
             (~PROTEST, ABSTAIN),

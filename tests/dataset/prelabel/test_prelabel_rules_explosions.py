@@ -43,3 +43,9 @@ def test_dutch_air_strike_and_fatalities(label):
     row = label("Bij die bombardementen zouden tenminste 22 leden van IS zijn omgekomen.", language="nl")
     assert row["sub_event_type"] == "Air/drone strike"
     assert row["fatalities"] == 22
+
+
+def test_named_ground_weapon_in_a_clash_is_the_explosion(label):
+    row = label("A grenade exploded during clashes between soldiers and militants, wounding five.")
+    assert row["sub_event_type"] == "Grenade"
+    assert "lf_armed_clash" in row["evidence"]

@@ -36,3 +36,8 @@ def test_dutch_protest(label):
         "sub_event_type"] == "Peaceful protest"
     assert label("De politie zette traangas in tegen de betogers.", language="nl")[
         "sub_event_type"] == "Protest with intervention"
+
+
+def test_force_against_a_peaceful_gathering_is_excessive(label):
+    assert label("Police fired tear gas at a peaceful march of students.")["sub_event_type"] == \
+        "Excessive force against protesters"

@@ -21,3 +21,7 @@ def test_strategic_developments(label, text, sub):
     row = label(text)
     assert (row["event_type"], row["sub_event_type"]) == ("Strategic developments", sub)
     assert row["disorder_type"] == "Strategic developments"
+
+
+def test_surrender_is_an_agreement(label):
+    assert label("Forty rebel fighters surrendered to the army with their weapons.")["sub_event_type"] == "Agreement"
