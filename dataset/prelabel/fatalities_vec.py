@@ -91,8 +91,11 @@ def _classify(toks: pl.DataFrame) -> pl.DataFrame:
                                 + pl.col("tok").shift(-1).over(ROW).cast(pl.Int64, strict=False))
         .when(digits & ~year).then(pl.col("tok").cast(pl.Int64, strict=False))
         .otherwise(word_value).alias("value"),
-        pl.when(sep_group).then(2).when(digits).then(1).otherwise(word_n).alias("n"),
-    )
+        pl.when(digits).then(1).otherwise(word_n).alias("n"),
+        # a joined "1,300" is one word ending where its last group ends
+        pl.when(sep_group).then(pl.col("end").shift(-1).over(ROW)).otherwise(pl.col("end")).alias("end"),
+        sep_group.fill_null(False).shift(1).over(ROW).fill_null(False).alias("_cont"),
+    ).filter(~pl.col("_cont")).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over(ROW).alias("k"))
 
 
 def counts(rows: pl.DataFrame) -> pl.DataFrame:
