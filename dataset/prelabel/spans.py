@@ -61,23 +61,27 @@ def _char_offset(padded: pl.Expr, byte_pos: pl.Expr) -> pl.Expr:
         padded.cast(pl.Binary).bin.slice(0, byte_pos).cast(pl.String).str.len_chars())
 
 
+def _find(part: pl.DataFrame, col: str, table: pl.DataFrame, cased: bool) -> pl.DataFrame | None:
+    pats = table.filter(pl.col("cased") == cased)["pattern"].to_list()
+    if not pats or part.height == 0:
+        return None
+    found = part.select(
+        ROW, pl.col(col).alias("_p"),
+        pl.col(col).str.extract_many(pats, overlapping=True).alias("pattern"),
+        pl.col(col).str.find_many(pats, overlapping=True).alias("pos"),
+    ).explode(["pattern", "pos"]).drop_nulls("pattern")
+    found = found.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
+        (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"),
+        pl.lit(cased).alias("cased"))
+    return found.drop("_p", "pos").join(table.filter(pl.col("cased") == cased), on=["pattern", "cased"], how="inner")
+
+
 def _entity_hits(frame: pl.DataFrame) -> pl.DataFrame:
-    parts = []
+    # case-sensitive names (acronyms, places) are the same in every language: one pass for all rows
+    parts = [_find(frame, "_pc", entity_table("en"), True)]
     for (lang,), part in frame.partition_by("_lang", as_dict=True).items():
-        table = entity_table(lang if lang in LANGUAGES else "en")
-        for col, cased in (("_pl", False), ("_pc", True)):
-            pats = table.filter(pl.col("cased") == cased)["pattern"].to_list()
-            if not pats:
-                continue
-            found = part.select(
-                ROW, pl.col(col).alias("_p"),
-                pl.col(col).str.extract_many(pats, overlapping=True).alias("pattern"),
-                pl.col(col).str.find_many(pats, overlapping=True).alias("pos"),
-            ).explode(["pattern", "pos"]).drop_nulls("pattern")
-            found = found.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
-                (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"),
-                pl.lit(cased).alias("cased"))
-            parts.append(found.drop("_p", "pos").join(table, on=["pattern", "cased"], how="inner"))
+        parts.append(_find(part, "_pl", entity_table(lang if lang in LANGUAGES else "en"), False))
+    parts = [p for p in parts if p is not None]
     if not parts:
         return pl.DataFrame(schema={ROW: pl.UInt32, "start": pl.Int64, "end": pl.Int64, **_ENTITY_SCHEMA})
     return pl.concat(parts, how="diagonal_relaxed").with_columns(pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))
