@@ -248,6 +248,9 @@ def offline(tmp_path_factory):
     ws.run("pull", OFFLINE["pull"])
     ws.run("evaluate --json", ["evaluate", "gold.jsonl", "--json"])
     ws.run("validate --json", ["validate", "build", "--json"])
+    # --debug prints tracebacks, which are not redacted line by line: they must not hold it either
+    ws.run("--debug pull, no server", ["--debug", "pull", "--project", "p", "--out", "never"],
+           LABEL_STUDIO_URL="http://127.0.0.1:9")
     return ws
 
 
@@ -274,6 +277,7 @@ def studio_run(tmp_path_factory, template):
         ws.run("validate", STUDIO["validate"], **valid)
         ws.run("push with a wrong token", STUDIO["push"])  # LABEL_STUDIO_API_KEY=SECRET: rejected
         ws.run("pull with a wrong token", ["pull", "--project", PROJECT, "--out", "never"])
+        ws.run("--debug push with a wrong token", ["--debug", *STUDIO["push"]])
         info = server.read_state(state)
         ws.run("push with the key in the environment", STUDIO["push"], LABEL_STUDIO_URL=info.url,
                LABEL_STUDIO_API_KEY=token)
@@ -316,8 +320,9 @@ def test_offline_commands_succeed_without_showing_a_secret(offline, command):
 
 def test_offline_runs_write_no_secret_anywhere(offline):
     for run in offline.runs.values():
-        assert run.exit_code == 0, (run.args, run.stderr)
-        assert not any(s in run.stdout + run.stderr for s in offline.secrets)
+        assert run.exit_code == (5 if run.command.startswith("--debug") else 0), (run.args, run.stderr)
+        assert not any(s in run.stdout + run.stderr for s in offline.secrets), run.command
+    assert "Traceback" in offline.runs["--debug pull, no server"].stderr
     files = written_files(offline.root)
     assert any(p.suffix == ".parquet" for p in files) and len(files) > 20
     stored = [p for p in files if p.name == creds_mod.CREDENTIALS_FILE]
@@ -381,6 +386,9 @@ def test_a_wrong_token_is_one_line_exit_6_and_never_shown(studio_run):
         assert "rejected the API token (HTTP 401)" in line and "LABEL_STUDIO_API_KEY" in line
         assert SECRET not in run.stdout + run.stderr
     assert not (studio_run.root / "never").exists()
+    debug = studio_run.runs["--debug push with a wrong token"]
+    assert debug.exit_code == 6 and "Traceback" in debug.stderr  # the traceback is shown…
+    assert not any(s in debug.stdout + debug.stderr for s in studio_run.secrets)  # …without the token
     # the right key in the environment works, and is not echoed either
     again = studio_run.runs["push with the key in the environment"]
     assert again.exit_code == 0 and "pushed 0 new task(s)" in again.stdout
