@@ -13,8 +13,11 @@ names in the export are never written.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,7 +28,7 @@ from typing import NamedTuple
 import polars as pl
 
 from dataset.errors import InputError
-from dataset.io import write_parquet
+from dataset.io import _output_error, write_parquet
 from dataset.prelabel import SPAN_DTYPE
 from dataset.stages import run_stage
 from export.label_studio import config as cfg
@@ -473,9 +476,9 @@ def pull(project: str | None, out: str | Path, *, client: StudioClient | None = 
     quarantine = validate(pl.concat([unreadable, frames.quarantine]), Quarantine,
                           table="annotation_quarantine", stage=STAGE)
     names = ADJUDICATION_FILES if frames.adjudication else REVIEW_FILES
-    merged = _write_merged(out, frames.annotations, adjudication=frames.adjudication)
-    write_parquet(frames.tasks, out / names["tasks"])
-    write_parquet(quarantine, out / names["quarantine"])
+    tables, merged = _merged(out, frames.annotations, adjudication=frames.adjudication)
+    tables.update({names["tasks"]: frames.tasks, names["quarantine"]: quarantine})
+    _write_together(out, tables)
     status = frames.tasks["status"].value_counts()
     by = dict(zip(status["status"], status["count"]))
     counts = {"tasks": frames.tasks.height, "annotated": by.get("annotated", 0),
@@ -506,20 +509,22 @@ def reconcile(frames: PullFrames) -> dict:
             "not_pushed": frames.tasks.height - len(status) + len(dups - pushed)}
 
 
-def _write_merged(out: Path, annotations: pl.DataFrame, *, adjudication: bool) -> bool:
-    """Write the pulled annotations so that ``annotations.parquet`` = reviews + decisions.
+def _merged(out: Path, annotations: pl.DataFrame, *, adjudication: bool) -> tuple[dict, bool]:
+    """The annotation tables to write, so that ``annotations.parquet`` = reviews + decisions, and
+    whether ``annotations.parquet`` then holds any decision.
 
     Whichever project is pulled last, the result is the same: a review pull appends the
     decisions kept in ``adjudications.parquet``; an adjudication pull replaces the decisions it
     merged before (known by their ids in the previous ``adjudications.parquet``) with the new
-    ones. Returns whether ``annotations.parquet`` now holds the decisions.
+    ones (and leaves ``annotations.parquet`` alone when there is none yet).
     """
     reviews_path, decisions_path = out / REVIEW_FILES["annotations"], out / ADJUDICATION_FILES["annotations"]
+    tables: dict = {}
     if adjudication:
         previous = _read_annotations(decisions_path)
-        write_parquet(annotations, decisions_path)
+        tables[decisions_path.name] = annotations
         if not reviews_path.is_file():
-            return False
+            return tables, False
         stale = pl.concat([previous["annotation_id"], annotations["annotation_id"]])
         reviews = _read_annotations(reviews_path).filter(~pl.col("annotation_id").is_in(stale.implode()))
         decisions = annotations
@@ -527,9 +532,39 @@ def _write_merged(out: Path, annotations: pl.DataFrame, *, adjudication: bool) -
         reviews = annotations
         decisions = _read_annotations(decisions_path)
         decisions = decisions.filter(~pl.col("annotation_id").is_in(reviews["annotation_id"].implode()))
-    merged = validate(pl.concat([reviews, decisions]), Annotation, table="annotations", stage=STAGE)
-    write_parquet(merged, reviews_path)
-    return decisions.height > 0 or adjudication
+    tables[reviews_path.name] = validate(pl.concat([reviews, decisions]), Annotation,
+                                         table="annotations", stage=STAGE)
+    return tables, decisions.height > 0
+
+
+def _write_together(out: Path, tables: dict[str, pl.DataFrame]) -> None:
+    """Write every table into a staging directory first, then rename them into place in one go,
+    so an interrupted pull leaves the previous pull's files, not a mix of old and new."""
+    staging = out / f".pull-{os.getpid()}.tmp"
+    for stale in out.glob(".pull-*.tmp") if out.is_dir() else ():
+        with contextlib.suppress(ValueError, OSError):
+            if not _alive(int(stale.name.split("-")[1].split(".")[0])):
+                shutil.rmtree(stale, ignore_errors=True)
+    try:
+        for name, frame in tables.items():
+            write_parquet(frame, staging / name)
+        try:
+            for name in tables:
+                os.replace(staging / name, out / name)
+        except OSError as exc:
+            raise _output_error(out, exc) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _read_annotations(path: Path) -> pl.DataFrame:
