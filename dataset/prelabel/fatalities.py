@@ -81,52 +81,6 @@ def _number(tokens, i, words, first_words) -> tuple[int, int] | None:
     return None
 
 
-def _index(phrases) -> dict[str, list[tuple[str, ...]]]:
-    """Phrases by their first word, longest first (so lookup at a token is one dict hit)."""
-    out: dict[str, list[tuple[str, ...]]] = {}
-    for p in phrases:
-        if p:
-            out.setdefault(p[0], []).append(p)
-    for v in out.values():
-        v.sort(key=len, reverse=True)
-    return out
-
-
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    return [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-
-
-def _number(tokens, i, words, first_words) -> tuple[int, int] | None:
-    """(value, n_tokens) of a number starting at token i, else None."""
-    tok = tokens[i][0]
-    if tok[0].isdigit():
-        digits = re.sub(r"[.,](?=\d{3}\b)", "", tok)
-        if not digits.isdigit():
-            return None
-        value = int(digits)
-        # years and clock times are not counts
-        if len(digits) == 4 and 1900 <= value <= 2100:
-            return None
-        return value, 1
-    if tok not in first_words:
-        return None
-    for n in (3, 2, 1):
-        phrase = " ".join(t[0] for t in tokens[i:i + n])
-        if len(tokens[i:i + n]) == n and phrase in words:
-            return words[phrase], n
-    return None
-
-
-_FIRST: dict[int, frozenset] = {}
-
-
-def _first_words(words: dict) -> frozenset:
-    key = id(words)
-    if key not in _FIRST:
-        _FIRST[key] = frozenset(w.split()[0] for w in words)
-    return _FIRST[key]
-
-
 def _starts_with(tokens, i, index) -> bool:
     for p in index.get(tokens[i][0], ()):
         if len(p) == 1 or tuple(t[0] for t in tokens[i:i + len(p)]) == p:

@@ -86,12 +86,10 @@ def lf_summary(votes: pl.DataFrame) -> pl.DataFrame:
             (pl.col("sub_event_type") == r.sub_event_type).fill_null(False).sum().alias("wins"),
             pl.col(f"_vetoed_{r.name}").sum().alias("vetoed"),
         ).row(0, named=True)
-        prefix = f"={r.sub_event_type}="
         terms = (votes.filter(voted[r.name]).select(pl.col("terms")).explode("terms").drop_nulls()
                  .filter(pl.col("terms").str.contains(f":{r.sub_event_type}=", literal=True))
                  .select(pl.col("terms").str.split("=").list.last().alias("term"))
                  .group_by("term").len().sort(["len", "term"], descending=[True, False]).head(5))
-        del prefix
         rows.append({
             "rule": r.name,
             "sub_event_type": r.sub_event_type,

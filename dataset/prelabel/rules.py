@@ -18,7 +18,6 @@ import polars as pl
 from schemas.taxonomy import SUB_EVENT_TYPE_NAMES
 
 ABSTAIN = 0.0
-KEYS = "keys"
 
 
 #: every lexicon key a rule reads (for the rules report)

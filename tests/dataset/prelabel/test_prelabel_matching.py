@@ -2,13 +2,12 @@
 
 import re
 
-import polars as pl
 from hypothesis import given, settings, strategies as st
 
 from dataset.prelabel.matcher import match, prepare
 from dataset.prelabel.normalise import normalise_term
 
-from prelabel_helpers import label_one, sentences
+from prelabel_helpers import sentences
 
 
 def _terms(text, language="en"):
