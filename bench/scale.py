@@ -45,15 +45,16 @@ import polars as pl
 from export.label_studio.pull import pull
 from export.agreement import agreement
 export, out = json.loads(sys.argv[1])
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 result = pull(None, out, from_file=export)
-pull_s = time.perf_counter() - t
+pull_s, pull_cpu = time.perf_counter() - t, time.process_time() - c
 annotations = pl.read_parquet(f"{out}/annotations.parquet")
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 report = agreement(annotations)
-agreement_s = time.perf_counter() - t
+agreement_s, agreement_cpu = time.perf_counter() - t, time.process_time() - c
 alpha = report.levels["event_type"].alpha
-print(json.dumps({"pull_seconds": pull_s, "agreement_seconds": agreement_s, "counts": result.counts,
+print(json.dumps({"pull_seconds": pull_s, "agreement_seconds": agreement_s, "pull_cpu_seconds": pull_cpu,
+                  "agreement_cpu_seconds": agreement_cpu, "counts": result.counts,
                   "alpha_event_type": alpha, "items_pairable": report.items_pairable,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -183,8 +184,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"{builds[-1]['sentences'] / builds[0]['sentences']:.1f})")
     c = pulled["counts"]
     print(f"pull_annotations={c['annotations']} pull_quarantined={c['quarantined']} pull_tasks={c['tasks']}")
-    print(f"pull_seconds={pulled['pull_seconds']:.2f} (target ≤ 30)")
-    print(f"agreement_seconds={pulled['agreement_seconds']:.2f} (target ≤ 5; α event_type "
+    # CPU seconds as well: wall time on a shared machine swings with the load
+    print(f"pull_seconds={pulled['pull_seconds']:.2f} pull_cpu_seconds={pulled['pull_cpu_seconds']:.2f} "
+          "(target ≤ 30)")
+    print(f"agreement_seconds={pulled['agreement_seconds']:.2f} "
+          f"agreement_cpu_seconds={pulled['agreement_cpu_seconds']:.2f} (target ≤ 5; α event_type "
           f"{pulled['alpha_event_type']:.3f} on {pulled['items_pairable']:,} items)")
     print(f"pull_peak_rss_mb={pulled['peak_rss_mb']:.0f}")
     return 0
