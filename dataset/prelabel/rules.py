@@ -88,14 +88,16 @@ def _rules() -> list[LabellingFunction]:
             (NO_FIGHT, ABSTAIN),
             (T("Government regains territory") & ~ONLY_NONSTATE, 1.0),
             (T("Non-state actor overtakes territory") & ONLY_STATE, 1.0),
-            (W("Non-state actor overtakes territory") & ONLY_STATE & C("territory") & ~WEAPONS, 0.9),
+            (C("capture") & ONLY_STATE & C("territory") & ~WEAPONS, 0.9),
+            (W("Non-state actor overtakes territory") & ONLY_STATE & C("territory") & ~WEAPONS, 0.5),
             (W("Government regains territory") & STATE, 0.5),
         ), "regain words unless only non-state actors are named; capture words by state forces"),
         R("lf_nonstate_overtakes", "Non-state actor overtakes territory", vote(
             (NO_FIGHT, ABSTAIN),
             (T("Non-state actor overtakes territory") & ~ONLY_STATE, 1.0),
             (T("Government regains territory") & ONLY_NONSTATE, 1.0),
-            (W("Non-state actor overtakes territory") & NONSTATE & C("territory") & ~WEAPONS, 0.9),
+            (C("capture") & NONSTATE & C("territory") & ~WEAPONS, 0.9),
+            (W("Non-state actor overtakes territory") & NONSTATE & C("territory") & ~WEAPONS, 0.5),
         ), "capture words unless only state forces are named; regain words by non-state actors only"),
         R("lf_armed_clash", "Armed clash", vote(
             (PROTEST | T("Mob violence"), ABSTAIN),
@@ -181,7 +183,7 @@ def _rules() -> list[LabellingFunction]:
             (W("Agreement") & ARMED, 0.5),
         ), "ceasefires, peace deals, prisoner exchanges"),
         R("lf_arrests", "Arrests", vote(
-            (PROTEST, ABSTAIN),
+            (PROTEST | C("no_arrest"), ABSTAIN),
             (T("Arrests"), 1.0),
             (W("Arrests") & STATE, 0.5),
         ), "detentions by authorities outside a protest (those are interventions)"),
