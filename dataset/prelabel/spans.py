@@ -28,6 +28,10 @@ from dataset.prelabel.normalise import normalise_cased, normalise_term
 from dataset.prelabel.places import gazetteer
 
 ROW = "_row"
+#: words after/before an actor that make it the speaker, not the doer (all lexicon languages)
+SPEAKER_AFTER = (r"^\W*(?:'s\s+)?(?:spokes\w*|officials?|sources?|said|says|statement|commander said|"
+                 r"woordvoerder|zegt|zei|porte-parole|a déclaré|portavoz|dijo|sprecher|sagte)\b")
+SPEAKER_BEFORE = r"(?:according to|volgens|selon|según|laut)\W+(?:the\s+|de\s+|het\s+|la\s+|le\s+|el\s+)?$"
 FLAT = ("fatalities", "actor1", "inter1", "actor2", "inter2", "location", "country", "event_date",
         "time_precision", "spans")
 _ENTITY_SCHEMA = {"pattern": pl.String, "cased": pl.Boolean, "label": pl.String, "name": pl.String,
@@ -163,8 +167,15 @@ def _actors(ents: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
     parent = pl.col("event_type")
     demo = parent.is_in(["Protests", "Riots"])
     vac = parent == "Violence against civilians"
+    # an actor that is only the source of the report ("an army spokesman said …") is not the doer
+    speaker = (pl.col("_after").str.contains(SPEAKER_AFTER) | pl.col("_before").str.contains(SPEAKER_BEFORE))
+    actors = actors.with_columns(
+        pl.col("_text_full").str.slice(pl.col("end"), 24).str.to_lowercase().alias("_after"),
+        pl.col("_text_full").str.slice((pl.col("start") - 24).clip(0), pl.col("start") - (pl.col("start") - 24).clip(0))
+        .str.to_lowercase().alias("_before"))
     first_rank = (
-        pl.when(demo & pl.col("inter").is_in(["Protesters", "Rioters"])).then(0)
+        pl.when(speaker).then(3)
+        .when(demo & pl.col("inter").is_in(["Protesters", "Rioters"])).then(0)
         .when(demo).then(1)
         .when(vac & (pl.col("inter") == "Civilians")).then(2)
         .when(pl.col("inter") == "Civilians").then(1).otherwise(0)
@@ -203,7 +214,8 @@ def extract(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("text"))
     span_lists = all_spans.sort([ROW, "start"]).group_by(ROW).agg(
         pl.struct(pl.col("label"), pl.col("start"), pl.col("end"), pl.col("text")).alias("spans"))
-    kept = all_spans.filter(pl.col("label").is_in(["ACTOR", "LOCATION"]))
+    kept = all_spans.filter(pl.col("label").is_in(["ACTOR", "LOCATION"])).join(
+        frame.select(ROW, pl.col("text").alias("_text_full")), on=ROW, how="left")
     out = (frame.select(ROW, "event_type", "published_at")
            .join(span_lists, on=ROW, how="left")
            .join(_actors(kept, frame.select(ROW, "event_type")), on=ROW, how="left")

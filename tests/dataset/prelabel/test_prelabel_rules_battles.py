@@ -36,3 +36,13 @@ def test_dutch_battles(label):
         "sub_event_type"] == "Armed clash"
     assert label("Het leger heroverde de stad op de rebellen.", language="nl")[
         "sub_event_type"] == "Government regains territory"
+
+
+@pytest.mark.parametrize("text", [
+    "An army spokesman said militants seized control of the town.",
+    "According to the police, rebels captured the village on Sunday.",
+])
+def test_the_speaker_is_not_the_side_that_took_the_place(label, text):
+    row = label(text)
+    assert row["sub_event_type"] == "Non-state actor overtakes territory"
+    assert row["inter1"] == "Rebel group"
