@@ -124,6 +124,12 @@ class StudioClient:
     def get_project(self, project_id: int) -> dict:
         return self.request("GET", f"/api/projects/{project_id}/").json()
 
+    def project_by_id(self, project_id: int) -> dict | None:
+        """The project with this id, or None when the server has none."""
+        if self._send("GET", f"/api/projects/{project_id}/").status_code == 404:
+            return None
+        return self.get_project(project_id)  # any other failure is reported by request()
+
     def create_project(self, title: str, label_config: str, description: str) -> dict:
         return self.request("POST", "/api/projects/", json={
             "title": title, "label_config": label_config, "description": description,

@@ -30,7 +30,7 @@ from dataset.stages import run_stage
 from export.label_studio import config as cfg
 from export.label_studio import ledger
 from export.label_studio.client import StudioClient, connect
-from export.label_studio.errors import ConfigChanged
+from export.label_studio.errors import ConfigChanged, ProjectMissing
 from schemas.taxonomy import NO_EVENT, PARENT_OF
 
 ORDERS = ("document", "uncertain", "score")
@@ -404,12 +404,19 @@ def push_adjudication(build_dir: str | Path, project: str | None = None, *,
     reviewed = reviewed_project_id(build)
     sentences = read_sentences(build)
     frame = adjudication_tasks(sentences, load_ties(build))
+    if frame.is_empty():
+        return PushResult(0, "", 0, 0, 0, 0, project or "")
     own = client is None
     client = client or connect()
     try:
-        title = project or adjudication_title(client.get_project(reviewed)["title"])
-        if frame.is_empty():
-            return PushResult(0, "", 0, 0, 0, 0, title)
+        if project is None:
+            found = client.project_by_id(reviewed)
+            if found is None:
+                raise ProjectMissing(
+                    f"the review project {reviewed} (from {build / 'tasks.parquet'}) is not on "
+                    f"{client.url} — fix: name the adjudication project with --project")
+            project = adjudication_title(found["title"])
+        title = project
         tasks = run_stage("to_label_studio", to_label_studio, frame, extra_data=(cfg.CANDIDATES_KEY,))
         proj = ensure_project(client, title, adjudication_of=reviewed)
         return _import(client, proj, tasks, build, sentences["sentence_id"], selected=frame.height,

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from release_fixtures import make_sentences, write_build_dir
 from studio_helpers import sentence_frame, write_build
 from dataset.cli import main
+from dataset.errors import InputError
 from export.label_studio import ledger
 from export.label_studio.pull import pull
 from export.label_studio.push import project_salt, push, push_adjudication, to_label_studio
@@ -131,6 +132,10 @@ def test_adjudication_round_trip_decides_a_tie_in_the_release(studio, client, pr
     adjudication = f"{title} — adjudication"
     assert f"pushed 1 new tie(s) to {adjudication!r}" in cli.output
     assert push_adjudication(build, client=client).pushed == 0  # idempotent
+    with pytest.raises(InputError, match="is a review project"):
+        push_adjudication(build, title, client=client)  # ties never go into the review project
+    with pytest.raises(InputError, match="is an adjudication project"):
+        push(build, adjudication, client=client)
     project = client.find_project(adjudication)
     (task,) = client.request("GET", "/api/tasks/", params={"project": project["id"], "fields": "all"}).json()["tasks"]
     assert task["data"]["sentence_id"] == tie and task["predictions"] == []

@@ -189,3 +189,23 @@ def test_adjudication_title_fits_label_studio(title, expected):
     from export.label_studio.push import MAX_TITLE, adjudication_title
 
     assert adjudication_title(title) == expected and len(expected) <= MAX_TITLE
+
+
+def test_push_adjudicate_needs_a_pull_and_says_so(tmp_path):
+    from release_fixtures import make_sentences, scenario_annotations, write_build_dir
+
+    env = {"LABEL_STUDIO_URL": "http://127.0.0.1:9", "LABEL_STUDIO_API_KEY": "x"}  # never contacted
+    bare = write_build_dir(tmp_path / "bare", make_sentences())
+    result = CliRunner().invoke(main, ["push", str(bare), "--adjudicate"], env=env)
+    assert result.exit_code == 2 and "no annotations.parquet" in result.stderr
+    assert "conflictset pull --project T --out BUILD_DIR" in result.stderr and "Traceback" not in result.output
+    filtered = CliRunner().invoke(main, ["push", str(bare), "--adjudicate", "--limit", "3"], env=env)
+    assert filtered.exit_code == 2 and "--limit cannot be combined with --adjudicate" in filtered.stderr
+    no_project = CliRunner().invoke(main, ["push", str(bare)], env=env)
+    assert no_project.exit_code == 2 and "--project is required" in no_project.stderr
+
+    decided = scenario_annotations().filter(pl.col("sentence_id") != "a2-00001")  # the scenario's only tie
+    build = write_build_dir(tmp_path / "decided", make_sentences(), decided)
+    result = CliRunner().invoke(main, ["push", str(build), "--adjudicate"], env=env)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "no ties" in result.output and not (build / "pushed.parquet").exists()
