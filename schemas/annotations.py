@@ -51,7 +51,8 @@ class Annotation(pa.DataFrameModel):
 
 
 class Task(pa.DataFrameModel):
-    """Every task of the project with its review status: pushed = annotated + unannotated + skipped."""
+    """Every task of the project with its review status, one per sentence (a duplicate task is set
+    aside by the pull); with the push ledger, pushed = annotated + unannotated + skipped + deleted."""
 
     task_id: int = pa.Field(unique=True)
     sentence_id: str = pa.Field(unique=True)

@@ -4,8 +4,14 @@ The export is a JSON array of tasks. ``read_export`` splits it into one raw JSON
 (a truncated file keeps every complete task and quarantines the broken tail). Stage
 ``from_label_studio`` parses each annotation's result with :func:`parse_result`; anything it
 cannot map back onto the taxonomy and the sentence (unknown label, wrong parent, offsets outside
-the text, a task from another project…) goes to the quarantine with a reason code, so
-pushed = annotated + unannotated + skipped and annotations in = parsed + quarantined.
+the text, a task from another project…) goes to the quarantine with a reason code, and so do
+the annotations of a duplicate task (the same sentence imported twice: the lowest task id is
+kept) and every task the push ledger (:mod:`.ledger`) lists but the server no longer has. So
+pushed = annotated + unannotated + skipped + deleted, and annotations in = parsed + quarantined.
+
+An adjudication project's pull (``push --adjudicate``) marks each decision ``ground_truth``,
+writes ``adjudications.parquet`` and merges the decisions into ``annotations.parquet``, which
+the release reads. All tables of one pull are renamed into place together.
 
 Annotators become stable pseudonyms (``ann-`` + sha256(project salt, user id)); e-mails and
 names in the export are never written.
@@ -435,6 +441,10 @@ def pull(project: str | None, out: str | Path, *, client: StudioClient | None = 
     """
     out = Path(out)
     project_id, adjudication = None, None
+    ledger_path = Path(pushed) if pushed is not None else out / ledger.LEDGER_FILE
+    if pushed is not None and not ledger_path.is_file():
+        raise InputError("no push ledger at this path", file=str(ledger_path),
+                         fix=f"pass the {ledger.LEDGER_FILE} of the build directory you pushed from")
     if from_file is not None:
         path = Path(from_file)
         try:
@@ -460,10 +470,6 @@ def pull(project: str | None, out: str | Path, *, client: StudioClient | None = 
             if own:
                 client.close()
         source = f"{client.url}/projects/{project_id}"
-    ledger_path = Path(pushed) if pushed is not None else out / ledger.LEDGER_FILE
-    if pushed is not None and not ledger_path.is_file():
-        raise InputError("no push ledger at this path", file=str(ledger_path),
-                         fix=f"pass the {ledger.LEDGER_FILE} of the build directory you pushed from")
     export, unreadable = read_export(text, source)
     if project_id is not None and unreadable.height:
         # a live export is never legitimately cut off: the download broke, so retry, don't quarantine
