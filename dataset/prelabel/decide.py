@@ -2,28 +2,36 @@
 
 How pre-labelling decides
 -------------------------
-1. Every rule (:mod:`dataset.prelabel.rules`) votes a strength for its sub-event type: 1.0 for a
-   strong trigger, 0.5 for a weak one, 0 to abstain; a few override votes are stronger (1.2 for
-   a defused/intercepted device over the explosion it would have been, 1.3 for a town taken
-   "without a fight" over the territory battles).
+1. Every rule (:mod:`dataset.prelabel.rules`, one per ACLED sub-event type) votes a strength for
+   its sub-event type, or abstains (0): 1.0 for a strong trigger (a term that names the event
+   kind: "air strike", "roadside bomb", "tear gas"), 0.5 for a weak one ("attacked", "bomb"),
+   0.75–0.9 for combinations (an attack with armed actors on both sides; "captured" + a town).
+   Overrides vote above 1: 1.2 when weapons are defused, intercepted, seized or found and nothing
+   went off (the disrupted weapon, not the explosion it would have been), 1.3 for a place taken
+   "without a fight" (non-violent transfer, not a territory battle).
 2. Sentence-level cues scale every vote: a question headline, an intent/future cue ("plans to",
    "threatened to", "wil") or a reported aim ("aims to", "is erop gericht om") veto (× 0);
-   speculation ("could", "may", "zou kunnen") × 0.6; negation ("not", "geen") × 0.8; non-conflict
-   happenings (disasters and accidents, crime, diplomacy) and claims of responsibility × 0.45.
+   speculation ("could", "may", "zou kunnen") × 0.6; negation ("not", "geen") × 0.8; claims of
+   responsibility and clearly non-conflict happenings (gas leaks, earthquakes, sanctions,
+   diplomats) × 0.45; a softer non-conflict context (disasters, ordinary crime, diplomacy)
+   × 0.45 on weak evidence only (strong triggers keep their label, × 0.9).
 3. The strongest remaining vote wins if it is at least 0.5; otherwise the sentence is "no event"
    (all label columns null). Ties go to the earlier entry of this order, which follows ACLED's
-   precedence: Battles (a ground battle with air support is a battle — but a clash whose named
-   weapon is a grenade, shell, mine, IED, chemical or suicide bomb votes 0.9 so the explosion
-   type wins), Explosions/Remote violence (an explosion that kills civilians is an explosion), Riots (a protest that turns violent is a
-   riot), Protests (excessive force > intervention > peaceful), Violence against civilians,
-   Strategic developments; inside an event type the codebook order (the earlier sub-type wins).
+   precedence: Battles (a ground battle with air support is a battle; but a clash whose named
+   weapon is a grenade, shell, mine, IED, chemical or suicide bomb votes 0.9, so the explosion
+   type wins), Explosions/Remote violence (an explosion that kills civilians is an explosion),
+   Riots (a protest that turns violent is a riot), Protests (excessive force > intervention >
+   peaceful), Violence against civilians, Strategic developments; inside an event type the
+   codebook order (the earlier sub-type wins). The two territory sub-types are then settled by
+   who took the place: the first actor named that is not just the source of the report (state
+   forces → Government regains territory, non-state groups → Non-state actor overtakes territory).
 4. ``score`` estimates how likely the proposed label is right, for sorting review queues.
    For an event: ``0.55 + 0.1 × (distinct strong terms of the winning sub-type, at most 3)
-   − 0.07 × (other sub-types that also have strong terms, at most 3) + 0.05`` when no rule of
-   another event type voted ≥ 0.5, − 0.05 with a speculation cue. For "no event": 0.85 when no rule voted at all, 0.6 when
-   evidence was vetoed or too weak. These constants were set from the calibration table of
-   ``conflictset evaluate`` (accuracy by score bucket) on the English development file; the
-   table is printed with every evaluation so drift shows.
+   − 0.07 × (other sub-types that also have strong terms, at most 3)``, + 0.05 when no rule of
+   another event type voted ≥ 0.5, − 0.05 with a speculation cue. For "no event": 0.85 when no
+   rule voted at all, 0.6 when evidence was vetoed or too weak. The constants were set from the
+   calibration table of ``conflictset evaluate`` (accuracy by score bucket) on the English
+   development file; the table is printed with every evaluation so drift shows.
 """
 
 from __future__ import annotations
