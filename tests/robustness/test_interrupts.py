@@ -185,9 +185,6 @@ def test_sigint_during_a_pull_from_file(tmp_path):
     assert snapshot(out) == before
 
 
-@pytest.mark.xfail(strict=True, reason="pull writes annotations, tasks and annotation_quarantine one "
-                   "by one (export/label_studio/pull.py: pull); an interrupt between two writes leaves "
-                   "the new annotations.parquet beside the previous tasks.parquet")
 def test_ctrl_c_between_pull_writes_leaves_the_previous_pull(tmp_path, monkeypatch):
     import export.label_studio.pull as pull_module
 
@@ -202,6 +199,8 @@ def test_ctrl_c_between_pull_writes_leaves_the_previous_pull(tmp_path, monkeypat
             raise KeyboardInterrupt
         return real(df, path)
 
+    # pull stages its tables and renames them together, so the first, already written table
+    # must not replace the previous pull's on its own
     monkeypatch.setattr(pull_module, "write_parquet", interrupted_on_the_second_table)
     result = CliRunner().invoke(main, ["pull", "--from-file", str(synthetic_export(tmp_path / "new.json", 40)),
                                        "--out", str(out)])
