@@ -6,7 +6,8 @@
 - a server answering HTTP 500 to the real CLI (``pull`` and ``push``): exit 7, one line, nothing
   written, the token never shown;
 - annotations by users deleted in Label Studio go through pull *and* release;
-- ``pull`` into a read-only directory keeps the previous pull.
+- ``pull`` into a read-only directory keeps the previous pull;
+- ``build --out`` inside an input folder (xfail: the previous outputs are ingested as articles).
 """
 
 from __future__ import annotations
@@ -207,3 +208,22 @@ def test_pull_into_a_read_only_directory_keeps_the_previous_pull(tmp_path):
     line = one_line(result)
     assert "the directory is not writable; previous outputs are untouched" in line and "fix:" in line
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+# ------------------------------------------------------------------------------ output inside the input
+@pytest.mark.xfail(strict=True, reason="build discovers its own previous outputs when --out lies inside an "
+                   "input folder: segments.parquet and sentences.parquet have a text column and are "
+                   "ingested as articles (dataset/ingest/discover.py: discover, called by "
+                   "dataset/build.py: build, does not exclude the output directory)")
+def test_building_into_a_folder_inside_the_input_invents_no_articles(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("Clashes in Goma\n\nFighting broke out near Goma on Tuesday, officials said.\n",
+                               encoding="utf-8")
+    out = src / "out"
+    first = build([src], out, progress=False, prelabel=False)
+    second = build([src], out, progress=False, prelabel=False)
+    assert (second.input_records, second.articles, second.quarantined) == (
+        first.input_records, first.articles, first.quarantined) == (1, 1, 0)
+    articles = pl.read_parquet(out / "articles.parquet")
+    assert not articles["source_file"].str.contains("/out/").any()
