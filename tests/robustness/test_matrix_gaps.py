@@ -7,6 +7,7 @@
   written, the token never shown;
 - annotations by users deleted in Label Studio go through pull *and* release;
 - ``pull`` into a read-only directory keeps the previous pull;
+- annotations of sentences that are not in the build are counted in the release, not dropped silently;
 - ``build --out`` inside an input folder (xfail: the previous outputs are ingested as articles);
 - ``push --limit -1`` (xfail: silently pushes all but the last sentence).
 """
@@ -245,3 +246,22 @@ def test_a_negative_push_limit_is_refused_before_contacting_the_server(tmp_path)
     assert result.exit_code == 2 and "--limit" in result.stderr  # a usage/input error, not "unreachable"
     with pytest.raises(Exception, match="limit"):
         select_sentences(sentences, limit=-1)
+
+
+# ------------------------------------------------------------------------------ annotations of sentences not in the build
+def test_annotations_of_sentences_outside_the_build_are_counted_not_lost_silently(tmp_path):
+    from release_fixtures import ann, make_annotations, scenario_annotations
+
+    rows = scenario_annotations().to_dicts()
+    orphan = ann("a9-00009", "ann-aaaaaaaaaa", "Grenade", annotation_id=999)  # pulled from another build's push
+    build_dir = write_build_dir(tmp_path / "build", make_sentences(), make_annotations([*rows, orphan]))
+    result = run(["release", str(build_dir), "--version", "1.0.0", "--out", str(tmp_path / "release")])
+    assert result.exit_code == 0, result.output
+    released = pl.read_parquet(tmp_path / "release" / "data" / "annotations.parquet")
+    manifest = json.loads((tmp_path / "release" / "manifest.json").read_text(encoding="utf-8"))
+    # annotations in = released + orphans, and the card says so
+    assert 999 not in released["annotation_id"].to_list()
+    assert released.height + manifest["counts"]["orphan_annotations"] == len(rows) + 1
+    assert manifest["counts"]["orphan_annotations"] == 1
+    card = (tmp_path / "release" / "README.md").read_text(encoding="utf-8")
+    assert "1 annotations refer to sentences not in this build" in card
