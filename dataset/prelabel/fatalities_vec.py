@@ -43,24 +43,48 @@ def phrase_table() -> pl.DataFrame:
 
 
 @functools.lru_cache(maxsize=1)
+def first_words() -> frozenset[str]:
+    return frozenset(phrase_table()["gram"].str.split(" ").list.first().to_list())
+
+
+@functools.lru_cache(maxsize=1)
 def including_phrases() -> dict[str, list[str]]:
     return {lang: [f" {normalise_term(p)} " for p in lexicon_for(lang).fatalities.get("including", [])]
             for lang in LANGUAGES}
 
 
+def _next(col: str, i: int = 1) -> pl.Expr:
+    """Value ``i`` words ahead in the same sentence (rows of a sentence are contiguous)."""
+    return pl.when(pl.col(ROW).shift(-i) == pl.col(ROW)).then(pl.col(col).shift(-i))
+
+
+def _prev(col: str) -> pl.Expr:
+    return pl.when(pl.col(ROW).shift(1) == pl.col(ROW)).then(pl.col(col).shift(1))
+
+
 def _tokens(rows: pl.DataFrame) -> pl.DataFrame:
     toks = rows.select(ROW, "_lang", pl.col("_pl").str.split(" ").alias("tok"))
+    # offsets of every piece (in the padded text), then keep the non-empty words with their index
     toks = toks.with_columns(
         pl.col("tok").list.eval((pl.element().str.len_chars() + 1).cum_sum() - pl.element().str.len_chars() - 1)
-        .alias("pstart"))
-    toks = toks.explode(["tok", "pstart"]).filter(pl.col("tok") != "")
-    toks = toks.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over(ROW).alias("k"),
-                             (pl.col("pstart") - 1).alias("start"))
-    nxt = lambda c, i: pl.col(c).shift(-i).over(ROW)  # noqa: E731
-    return toks.with_columns(
-        (pl.col("tok") + " " + nxt("tok", 1)).alias("g2"),
-        (pl.col("tok") + " " + nxt("tok", 1) + " " + nxt("tok", 2)).alias("g3"),
-        (pl.col("start") + pl.col("tok").str.len_chars()).alias("end"),
+        .alias("pstart"),
+        pl.col("tok").list.eval(pl.arg_where(pl.element() != "")).alias("_idx"))
+    toks = toks.select(
+        ROW, "_lang",
+        pl.col("tok").list.gather(pl.col("_idx")).alias("tok"),
+        pl.col("pstart").list.gather(pl.col("_idx")).alias("pstart"),
+        pl.col("_idx").list.eval(pl.int_range(pl.len(), dtype=pl.Int64)).alias("k"),
+    ).explode(["tok", "pstart", "k"])
+    toks = toks.filter(pl.col("tok").is_not_null()).with_columns((pl.col("pstart") - 1).alias("start"))
+    toks = toks.with_columns((pl.col("start") + pl.col("tok").str.len_chars()).alias("end"))
+    toks = toks.with_columns(
+        _next("tok").alias("_t1"), _next("tok", 2).alias("_t2"), _next("start").alias("_nstart"),
+        _next("end").alias("_e1"), _next("end", 2).alias("_e2"))
+    # only numbers and words that can start a lexicon phrase matter; the rest only count as positions
+    candidate = pl.col("tok").str.contains(r"^\d+$") | pl.col("tok").is_in(list(first_words()))
+    return toks.filter(candidate).with_columns(
+        (pl.col("tok") + " " + pl.col("_t1")).alias("g2"),
+        (pl.col("tok") + " " + pl.col("_t1") + " " + pl.col("_t2")).alias("g3"),
     )
 
 
@@ -76,47 +100,54 @@ def _classify(toks: pl.DataFrame) -> pl.DataFrame:
             pl.col("value").filter(pl.col("kind") == "number").first().alias(f"v{n}"),
         ).rename({"gram": col})
         out = out.join(flags, on=["_lang", col], how="left")
+    out = out.sort(ROW, "k")  # joins do not keep row order; shifts below need it
     any_ = lambda p: pl.any_horizontal([pl.col(f"{p}{n}").fill_null(False) for n in (1, 2, 3)])  # noqa: E731
     digits = pl.col("tok").str.contains(r"^\d+$")
     year = (pl.col("tok").str.len_chars() == 4) & pl.col("tok").cast(pl.Int64, strict=False).is_between(1900, 2100)
     # "1,300": the separator became a space; join a 3-digit group that follows a digit group
-    sep_group = (digits & pl.col("tok").shift(-1).over(ROW).str.contains(r"^\d{3}$")
-                 & (pl.col("_sep") == 1))
+    sep_group = (digits & pl.col("_t1").str.contains(r"^\d{3}$") & (pl.col("_sep") == 1))
     word_value = pl.coalesce(pl.col("v3"), pl.col("v2"), pl.col("v1"))
     word_n = pl.when(pl.col("v3").is_not_null()).then(3).when(pl.col("v2").is_not_null()).then(2).otherwise(1)
-    return out.with_columns(
+    out = out.with_columns(
         pl.when(any_("o")).then(pl.lit("other")).when(any_("d")).then(pl.lit("death")).alias("cue"),
         any_("q").alias("qual"),
         pl.when(sep_group).then(pl.col("tok").cast(pl.Int64, strict=False) * 1000
-                                + pl.col("tok").shift(-1).over(ROW).cast(pl.Int64, strict=False))
+                                + pl.col("_t1").cast(pl.Int64, strict=False))
         .when(digits & ~year).then(pl.col("tok").cast(pl.Int64, strict=False))
         .otherwise(word_value).alias("value"),
         pl.when(digits).then(1).otherwise(word_n).alias("n"),
         # a joined "1,300" is one word ending where its last group ends
-        pl.when(sep_group).then(pl.col("end").shift(-1).over(ROW)).otherwise(pl.col("end")).alias("end"),
-        sep_group.fill_null(False).shift(1).over(ROW).fill_null(False).alias("_cont"),
-    ).filter(~pl.col("_cont")).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over(ROW).alias("k"))
+        pl.when(sep_group).then(pl.col("_e1"))
+        .when(~digits & (word_n == 3)).then(pl.col("_e2"))
+        .when(~digits & (word_n == 2)).then(pl.col("_e1"))
+        .otherwise(pl.col("end")).alias("end_num"),
+        sep_group.fill_null(False).alias("_grp"),
+    ).with_columns(
+        # the 3-digit group after a joined number is not a word of its own
+        (_prev("_grp").fill_null(False) & (_prev("k") == pl.col("k") - 1).fill_null(False)).alias("_cont"))
+    # positions count the joined number once: shift later words of the row back by one per join
+    out = out.with_columns(pl.col("_cont").cast(pl.Int64).cum_sum().over(ROW).alias("_shift"))
+    return out.filter(~pl.col("_cont")).with_columns((pl.col("k") - pl.col("_shift")).alias("k"))
 
 
 def counts(rows: pl.DataFrame) -> pl.DataFrame:
     """``rows``: _row, _lang, _pl, text. Returns _row, value, start, end of the first death count."""
     toks = _tokens(rows)
     # character between this token and the next (to join "1,300")
-    toks = toks.with_columns((pl.col("start").shift(-1).over(ROW) - pl.col("end")).alias("_sep"))
+    toks = toks.with_columns((pl.col("_nstart") - pl.col("end")).alias("_sep"))
     toks = toks.join(rows.select(ROW, "text"), on=ROW, how="left").with_columns(
         pl.when(pl.col("_sep") == 1).then(pl.col("text").str.slice(pl.col("end"), 1)).alias("_sepc")).with_columns(
         pl.when(pl.col("_sepc").is_in([",", "."])).then(1).otherwise(0).alias("_sep")).drop("text", "_sepc")
     toks = _classify(toks)
+    # non-qualifier words up to each word (words that are not candidates are never qualifiers)
+    toks = toks.with_columns(pl.col("qual").cast(pl.Int64).cum_sum().over(ROW).alias("_cq")).with_columns(
+        (pl.col("k") + 1 - pl.col("_cq")).alias("c"))
     # numbers are read left to right; a number inside a longer one is skipped
     nums = toks.filter(pl.col("value").is_not_null()).sort(ROW, "k")
-    nums = nums.with_columns((pl.col("k") + pl.col("n")).alias("k_end"))
-    prev_end = pl.col("k_end").shift(1).over(ROW)
+    nums = nums.with_columns((pl.col("k") + pl.col("n")).alias("k_end"), (pl.col("k") - pl.col("_cq")).alias("c_prev"))
+    prev_end = _prev("k_end")
     nums = nums.filter(prev_end.is_null() | (pl.col("k") >= prev_end))
-    # non-qualifier count up to each token, for the distance before a number
-    toks = toks.with_columns((~pl.col("qual")).cast(pl.Int64).cum_sum().over(ROW).alias("c"))
     cues = toks.filter(pl.col("cue").is_not_null()).select(ROW, "k", "cue", "c").sort(ROW, "k")
-    c_before = toks.select(ROW, (pl.col("k") + 1).alias("k"), pl.col("c").alias("c_prev"))
-    nums = nums.join(c_before, on=[ROW, "k"], how="left").with_columns(pl.col("c_prev").fill_null(0))
     after = nums.sort("k_end").join_asof(
         cues.rename({"k": "k_after", "cue": "cue_after", "c": "_ca"}).sort("k_after"),
         left_on="k_end", right_on="k_after", by=ROW, strategy="forward", check_sortedness=False)
@@ -131,9 +162,7 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
         pl.when(d_after.fill_null(99) < 99).then(pl.col("cue_after"))).otherwise(pl.col("cue_before"))
     found = before.with_columns(kind.alias("_kind")).filter(pl.col("_kind") == "death")
     first = found.sort(ROW, "k").group_by(ROW, maintain_order=True).first()
-    last_tok = toks.select(ROW, pl.col("k").alias("_kl"), pl.col("end").alias("_end"))
-    first = first.with_columns((pl.col("k_end") - 1).alias("_kl")).join(last_tok, on=[ROW, "_kl"], how="left")
-    return first.select(ROW, "value", "start", pl.col("_end").alias("end"))
+    return first.select(ROW, "value", "start", pl.col("end_num").alias("end"))
 
 
 def fatalities_frame(rows: pl.DataFrame) -> pl.DataFrame:

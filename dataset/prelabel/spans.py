@@ -95,11 +95,11 @@ _NUMERIC_DATE = r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b"
 
 
 @functools.lru_cache(maxsize=1)
-def _date_checks() -> dict[str, str]:
-    """Rust regexes (one per kind group of :data:`dataset.prelabel.dates.KIND_GROUPS`) that find
-    the rows worth parsing for dates: numeric dates; month and weekday names as written in the
-    lexicons (case-sensitive; weekdays as prefixes for "dinsdagochtend"); relative words
-    case-insensitively."""
+def _date_checks() -> dict[str, tuple[str, object]]:
+    """Vectorised checks (one per kind group of :data:`dataset.prelabel.dates.KIND_GROUPS`) that
+    find the rows worth parsing for dates: numeric dates (regex); month and weekday names as
+    written in the lexicons (case-sensitive regex on the text; weekdays as prefixes for
+    "dinsdagochtend"); relative words (Aho–Corasick on the lower-cased padded text)."""
     import re
 
     months, weekdays, rel = set(), set(), set()
@@ -108,30 +108,34 @@ def _date_checks() -> dict[str, str]:
         months |= set(d.get("months", {}))
         weekdays |= set(d.get("weekdays", {}))
         for table in ("relative_days", "relative_weeks", "relative_months"):
-            rel |= set(d.get(table, {}))
+            rel |= {f" {normalise_term(w)} " for w in d.get(table, {})}
     alt = lambda ws: "|".join(sorted((re.escape(w) for w in ws), key=len, reverse=True))  # noqa: E731
-    return {"numeric": _NUMERIC_DATE, "month": rf"\b(?:{alt(months)})\b", "weekday": rf"\b(?:{alt(weekdays)})",
-            "relative": rf"(?i:\b(?:{alt(rel)})\b)"}
+    return {"numeric": ("text", _NUMERIC_DATE), "month": ("text", rf"\b(?:{alt(months)})\b"),
+            "weekday": ("text", rf"\b(?:{alt(weekdays)})"), "relative": ("_pl", sorted(rel))}
+
+
+def _check(column: str, pattern) -> pl.Expr:
+    if isinstance(pattern, str):
+        return pl.col(column).str.contains(pattern)
+    return pl.col(column).str.contains_any(pattern)
 
 
 @functools.lru_cache(maxsize=1)
-def _number_check() -> str:
-    """Rust regex on the padded lower-case text: a digit or a number word of any lexicon."""
-    import re
-
+def _number_words() -> list[str]:
+    """Padded number words of every lexicon (" two ", " dozens ") for an Aho–Corasick check."""
     words = {normalise_term(w) for lang in LANGUAGES for w in lexicon_for(lang).fatalities.get("words", {})}
-    return r"\d| (?:" + "|".join(sorted((re.escape(w) for w in words if w), key=len, reverse=True)) + ") "
+    return sorted(f" {w} " for w in words if w)
 
 
 def _python_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """FATALITIES (vectorised) and DATE (Python, only rows a pre-check opens) spans and values."""
     suicide = (pl.col("sub_event_type") == "Suicide bomb").fill_null(False)
-    need_fat = (has("D") & pl.col("_pl").str.contains(_number_check())) | suicide
+    need_fat = (has("D") & (pl.col("_pl").str.contains(r"\d") | pl.col("_pl").str.contains_any(_number_words()))) | suicide
     fat_rows = frame.filter(need_fat).select(ROW, "_lang", "_pl", "text", suicide.alias("suicide"))
     fat = fatalities_frame(fat_rows)
     checks = _date_checks()
     groups = list(checks)
-    flags = [pl.col("text").str.contains(checks[g]).alias(f"_d_{g}") for g in groups]
+    flags = [_check(*checks[g]).alias(f"_d_{g}") for g in groups]
     need = (frame.select(ROW, "text", "_lang", "published_at", *flags)
             .filter(pl.any_horizontal([f"_d_{g}" for g in groups])))
     span_rows, value_rows = [], []

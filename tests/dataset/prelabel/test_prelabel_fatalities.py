@@ -62,7 +62,8 @@ from dataset.prelabel.matcher import prepare  # noqa: E402
 
 WORDS_EN = ["at", "least", "22", "1,300", "2016", "three", "dozens", "several", "a", "few", "people", "were",
             "killed", "and", "wounded", "injured", "arrested", "troops", "soldiers", "died", "killing", "the",
-            "death", "toll", "rose", "to", "13", "year", "old", "5", "civilians", "lost", "their", "lives", ","]
+            "death", "toll", "rose", "to", "13", "year", "old", "5", "civilians", "lost", "their", "lives", ",",
+            "dozen", "scores", "of", "300", "1"]
 
 
 def _vectorised(texts, language):
