@@ -133,7 +133,7 @@ def split_glued(line: str, dates: list[str] | None = None) -> list[tuple[int, in
             continue  # part of a longer number
         glued_left = s > 0 and (line[s - 1].isalpha() or line[s - 1] in _GLUE_BEFORE)
         glued_right = e < len(line) and line[e].isalpha()
-        at_start = not line[:s].strip()
+        at_start = s == 0  # lines come stripped (a slice here would be quadratic on huge lines)
         has_time = _DATE_ONLY.fullmatch(date) is None
         if glued_left or glued_right or at_start or has_time:
             cuts.append((s, e))
@@ -226,19 +226,19 @@ def _split_glued_lines(lines: pl.DataFrame) -> pl.DataFrame:
         return pieces
     at = glued.arg_true().cast(pl.Int64)
     cands = pieces.filter(glued).with_columns(at.alias("_at"))
-    rows: dict[str, list] = {"_at": [], "piece_no": [], "_s": [], "_e": [], "kind": []}
+    rows: dict[str, list] = {"_at": [], "piece_no": [], "_s": [], "_e": [], "kind": [], "text": []}
     dates = cands.select(pl.col("text").str.extract_all(_DATE_TIME.pattern)).to_series().to_list()
     for i, text, found in zip(at.to_list(), cands["text"].to_list(), dates):
         for k, (s, e, kind) in enumerate(split_glued(text, found)):
-            for key, value in zip(rows, (i, k, s, e, kind)):
+            # sliced here: polars slices by characters from the string start (quadratic on huge lines)
+            for key, value in zip(rows, (i, k, s, e, kind, text[s:e])):
                 rows[key].append(value)
     parts = pl.DataFrame(rows, schema={"_at": pl.Int64, "piece_no": pl.Int64, "_s": pl.Int64, "_e": pl.Int64,
-                                        "kind": pl.String})
+                                        "kind": pl.String, "text": pl.String})
     split = (
-        cands.drop("piece_no", "kind")
+        cands.drop("piece_no", "kind", "text")
         .join(parts, on="_at", how="inner", maintain_order="right")
         .with_columns(
-            pl.col("text").str.slice(pl.col("_s"), pl.col("_e") - pl.col("_s")).alias("text"),
             (pl.col("char_start") + pl.col("_e")).alias("char_end"),
             (pl.col("char_start") + pl.col("_s")).alias("char_start"),
         )
