@@ -236,6 +236,12 @@ def test_killed_push_process_resumes_without_duplicates(studio, project_title, t
         assert again.returncode == 0, again.stderr
         assert f"pushed {n - killed_at} new task(s)" in again.stdout
         _assert_complete(client, project["id"], n)
+        # the ledger holds every task once, including any the kill struck before it was recorded
+        from export.label_studio import ledger
+
+        recorded = ledger.read(build / "pushed.parquet")
+        assert dict(zip(recorded["sentence_id"], recorded["task_id"])) == client.task_sentence_ids(project["id"])
+        assert recorded.height == n
 
 
 def test_seed_build_round_trip(client, project_title, seed_txt, tmp_path):
