@@ -305,13 +305,18 @@ def from_label_studio(export: pl.DataFrame, *, project_id: int | None = None,
             continue
         prediction, prelabel = _prediction(task, text)
         version = prediction.get("model_version") if prediction else None
-        cancelled = sum(bool(a.get("was_cancelled")) for a in anns)
+        cancelled = sum(a.get("was_cancelled") is True for a in anns)
         status = "unannotated" if not anns else ("skipped" if cancelled == len(anns) else "annotated")
         tasks.append({"task_id": task["id"], "sentence_id": sid, "project_id": project_id,
                       "status": status, "n_annotations": len(anns), "n_cancelled": cancelled,
                       "prelabel_version": version})
         for i, ann in enumerate(anns):
-            was_cancelled = bool(ann.get("was_cancelled"))
+            wrong = _wrong_field(ann)
+            if wrong:
+                bad.append(_qrow(source_file, row, f"annotations[{i}].{wrong[0]}", Reason.MALFORMED_RESULT,
+                                 f"{where} ({sid}), annotation {ann.get('id')}: {wrong[1]}", _scrub(ann, salt)))
+                continue
+            was_cancelled = ann.get("was_cancelled") is True
             try:
                 labels = parse_result(ann.get("result"), text, cancelled=was_cancelled)
             except ResultProblem as problem:
@@ -326,7 +331,7 @@ def from_label_studio(export: pl.DataFrame, *, project_id: int | None = None,
                 "spans": [dict(zip(("label", "start", "end", "text"), s)) for s in labels.spans],
                 "lead_time": ann.get("lead_time"), "was_cancelled": was_cancelled,
                 # an adjudication project exists to decide: its answers are the ground truth
-                "ground_truth": bool(ann.get("ground_truth")) or (adjudication and not was_cancelled),
+                "ground_truth": ann.get("ground_truth") is True or (adjudication and not was_cancelled),
                 "created_at": _time(ann.get("created_at")), "updated_at": _time(ann.get("updated_at")),
                 "prediction_accepted": None if prelabel is None else (not was_cancelled and labels == prelabel),
                 "prelabel_version": version,
@@ -347,6 +352,24 @@ def from_label_studio(export: pl.DataFrame, *, project_id: int | None = None,
         tuple(duplicates), tuple(gone["task_id"]), None if pushed is None else tuple(mine["task_id"]),
         adjudication,
     )
+
+
+#: annotation fields we copy, and the JSON types a Label Studio export gives them
+_FIELD_TYPES = {"id": (int,), "lead_time": (int, float, type(None)), "was_cancelled": (bool, type(None)),
+                "ground_truth": (bool, type(None))}
+
+
+def _wrong_field(ann: dict) -> tuple[str, str] | None:
+    """``(field, problem)`` for the first copied field of the wrong type (a hand-edited export):
+    such an annotation is quarantined, never half-read (``"false"`` is not False)."""
+    for name, types in _FIELD_TYPES.items():
+        value = ann.get(name)
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            expected = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            return name, f"{name} is {json.dumps(value)}, expected {expected}"
+    if isinstance(ann.get("lead_time"), (int, float)) and not ann["lead_time"] >= 0:
+        return "lead_time", f"lead_time is {ann['lead_time']}, expected a number ≥ 0"
+    return None
 
 
 def _duplicate_rows(source_file, row, task: dict, anns: list[dict], kept: int, sid: str,

@@ -180,6 +180,9 @@ def select_sentences(sentences: pl.DataFrame, *, min_score: float | None = None,
     """Filter and order for review; import order is the order Label Studio shows tasks in."""
     if order not in ORDERS:
         raise InputError(f"unknown order {order!r}; expected one of {ORDERS}", field="--order")
+    if limit is not None and limit < 0:
+        raise InputError(f"--limit {limit} is negative; expected a number of sentences ≥ 0", field="--limit",
+                         fix="drop --limit to push every selected sentence")
     frame = sentences
     if language:
         frame = frame.filter(pl.col("language").is_in([x.strip() for x in language.split(",")]))
