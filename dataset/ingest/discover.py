@@ -39,7 +39,8 @@ def _problem(path: str, reason: Reason, message: str) -> dict:
             "reason": reason.value, "message": f"{path}: {message}", "raw": None}
 
 
-def _walk(root: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[str, dict | None]]:
+def _walk(root: Path, seen: set[tuple[int, int]], skip: set[tuple[int, int]] = frozenset()
+          ) -> Iterator[tuple[str, dict | None]]:
     """Yield (file path, None) for candidate files or (path, quarantine row) for problems."""
     try:
         st = root.stat()
@@ -47,6 +48,8 @@ def _walk(root: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[str, dict | 
         yield str(root), _problem(str(root), Reason.UNREADABLE_FILE, f"cannot open directory: {exc.strerror}")
         return
     key = (st.st_dev, st.st_ino)
+    if key in skip:  # e.g. the build's own output directory inside an input folder
+        return
     if key in seen:
         yield str(root), _problem(str(root), Reason.SYMLINK_LOOP,
                                   "symlink loop: this directory was already visited through another "
@@ -71,7 +74,7 @@ def _walk(root: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[str, dict | 
                 yield str(path), _problem(str(path), Reason.UNREADABLE_FILE, f"cannot stat: {exc.strerror}")
             continue
         if is_dir:
-            yield from _walk(path, seen)
+            yield from _walk(path, seen, skip)
         else:
             yield str(path), None
 
@@ -102,13 +105,16 @@ def _check_file(path: str) -> dict | None:
     return None
 
 
-def discover(inputs: Sequence[str | os.PathLike]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def discover(inputs: Sequence[str | os.PathLike],
+             exclude: Sequence[str | os.PathLike] = ()) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Expand files and directories into ``(sources, quarantine)``.
 
     ``sources`` has ``path, format`` (txt|html|jsonl|csv|parquet), in input order and sorted
     within each directory, each path once. ``quarantine`` (Quarantine schema, stage ``ingest``)
     lists unreadable files, symlink loops and unsupported files. An input that does not
-    exist at all raises :class:`InputError`.
+    exist at all raises :class:`InputError`. Directories in ``exclude`` (the build passes its
+    ``--out``) are not walked into, so a build into a folder inside its input never reads its
+    own previous outputs; files named explicitly in ``inputs`` are always read.
     """
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
@@ -116,12 +122,19 @@ def discover(inputs: Sequence[str | os.PathLike]) -> tuple[pl.DataFrame, pl.Data
     problems: list[dict] = []
     listed: set[str] = set()
     seen_dirs: set[tuple[int, int]] = set()
+    skip = set()
+    for path in exclude:
+        try:
+            st = os.stat(path)
+        except OSError:  # an output directory that does not exist yet holds nothing to skip
+            continue
+        skip.add((st.st_dev, st.st_ino))
     for given in inputs:
         path = Path(given)
         if not path.exists() and not path.is_symlink():
             raise InputError("input does not exist", file=str(given),
                              fix="check the path (directories are read recursively)")
-        candidates = _walk(path, seen_dirs) if path.is_dir() else iter([(str(path), None)])
+        candidates = _walk(path, seen_dirs, skip) if path.is_dir() else iter([(str(path), None)])
         for name, problem in candidates:
             if name in listed:
                 continue

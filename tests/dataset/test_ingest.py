@@ -234,3 +234,15 @@ def test_ingest_then_clean_offsets_slice_exactly(tmp_path, texts, as_jsonl):
     by_id = dict(zip(good["article_id"], good["text"]))
     for r in segments.iter_rows(named=True):
         assert by_id[r["article_id"]][r["char_start"]:r["char_end"]] == r["text"]
+
+
+def test_discover_skips_excluded_directories(tmp_path):
+    """The build passes its --out: outputs written inside an input folder are never re-read."""
+    (tmp_path / "a.txt").write_text("Title\n\nText.", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sentences.parquet").write_bytes(b"PAR1")
+    sources, problems = discover([tmp_path], exclude=[out, tmp_path / "not-yet-created"])
+    assert [Path(p).name for p in sources["path"]] == ["a.txt"] and problems.height == 0
+    named, _ = discover([out / "sentences.parquet"], exclude=[out])  # explicit files are always read
+    assert named.height == 1
