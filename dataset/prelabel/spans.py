@@ -160,9 +160,14 @@ def _python_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _resolve_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
+    """Keep the longest, then earliest, of overlapping spans of a sentence."""
     spans = spans.sort([ROW, "start", "end"], descending=[False, False, True])
-    prev_end = pl.col("end").cum_max().shift(1).over(ROW)
-    return spans.filter(prev_end.is_null() | (pl.col("start") >= prev_end))
+    # one running maximum over the whole frame: offsetting every sentence by row × BIG keeps the
+    # sentences apart (rows are sorted), which avoids a grouped window
+    big = pl.lit(1 << 32, dtype=pl.Int64)
+    offset = pl.col(ROW).cast(pl.Int64) * big
+    prev_end = (offset + pl.col("end")).cum_max().shift(1)
+    return spans.filter(prev_end.is_null() | (offset + pl.col("start") >= prev_end))
 
 
 def _actors(ents: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
