@@ -9,8 +9,9 @@
 - ``pull`` into a read-only directory keeps the previous pull;
 - annotations of sentences that are not in the build are counted in the release, not dropped silently;
 - ``build --out`` inside an input folder (xfail: the previous outputs are ingested as articles);
-- ``push --limit -1`` (xfail: silently pushes all but the last sentence);
-- hand-edited exports with wrongly typed annotation fields (xfail: fatal, or flags silently flipped);
+- ``push --limit -1`` is refused before anything is sent (it used to push all but the last sentence);
+- hand-edited exports with wrongly typed annotation fields are quarantined (they used to stop the
+  pull, or flip ``was_cancelled``/``ground_truth`` silently);
 - an error message with line breaks (xfail: printed on several lines).
 """
 
@@ -234,9 +235,6 @@ def test_building_into_a_folder_inside_the_input_invents_no_articles(tmp_path):
 
 
 # ------------------------------------------------------------------------------ negative push limit
-@pytest.mark.xfail(strict=True, reason="push --limit has no lower bound (dataset/cli/studio_cmd.py: push_cmd "
-                   "takes any int; export/label_studio/push.py: select_sentences calls frame.head(limit)), "
-                   "so --limit -1 silently selects every sentence but the last instead of being refused")
 def test_a_negative_push_limit_is_refused_before_contacting_the_server(tmp_path):
     from export.label_studio.push import select_sentences
 
@@ -274,10 +272,6 @@ def _tax_result(path: list[str]) -> list[dict]:
     return [{"from_name": "event", "to_name": "text", "type": "taxonomy", "value": {"taxonomy": [path]}}]
 
 
-@pytest.mark.xfail(strict=True, reason="export/label_studio/pull.py: from_label_studio copies an annotation's "
-                   "id and lead_time into the frame unchecked: a text lead_time makes polars fail the whole "
-                   "stage (exit 1, a multi-line message), a missing id fails validation of the whole table "
-                   "(exit 4); neither annotation is quarantined")
 @pytest.mark.parametrize("field, value", [("lead_time", "slow"), ("id", None)])
 def test_an_annotation_field_of_the_wrong_type_is_quarantined_not_fatal(tmp_path, field, value):
     good, bad = _ann(1, 3, ["No event"]), _ann(2, 4, ["No event"])
@@ -291,9 +285,6 @@ def test_an_annotation_field_of_the_wrong_type_is_quarantined_not_fatal(tmp_path
     assert quarantine["reason"].to_list() == [Reason.MALFORMED_RESULT]
 
 
-@pytest.mark.xfail(strict=True, reason="export/label_studio/pull.py: from_label_studio reads was_cancelled and "
-                   "ground_truth with bool(), so the strings \"no\"/\"false\" become True: a reviewed "
-                   "annotation turns into a skip (or ground truth) without any quarantine row")
 @pytest.mark.parametrize("field", ["was_cancelled", "ground_truth"])
 def test_flags_given_as_strings_are_not_silently_flipped(tmp_path, field):
     annotation = _ann(1, 3, ["Battles", "Armed clash"])
