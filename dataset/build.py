@@ -357,7 +357,7 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     out = Path(out)
-    sources, problems = run_stage("ingest", discover, list(inputs))
+    sources, problems = run_stage("ingest", discover, list(inputs), exclude=[out])  # never re-read our own outputs
     staging = _prepare_out(out)
     outputs = _Outputs(staging)
     summary = BuildSummary(out_dir=out)

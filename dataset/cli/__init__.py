@@ -37,8 +37,14 @@ def redact(text: str) -> str:
     return text
 
 
+def one_line(message: str) -> str:
+    """Collapse a multi-line message (pandera and polars write several) into one line."""
+    parts = [" ".join(line.split()) for line in message.splitlines()]
+    return " | ".join(p for p in parts if p)
+
+
 def fail(message: str, code: int = 1) -> None:
-    click.echo(redact(f"error: {message}"), err=True)
+    click.echo(redact(f"error: {one_line(message)}"), err=True)
     sys.exit(code)
 
 

@@ -8,11 +8,11 @@
 - annotations by users deleted in Label Studio go through pull *and* release;
 - ``pull`` into a read-only directory keeps the previous pull;
 - annotations of sentences that are not in the build are counted in the release, not dropped silently;
-- ``build --out`` inside an input folder (xfail: the previous outputs are ingested as articles);
+- ``build --out`` inside an input folder never re-reads the previous outputs as articles;
 - ``push --limit -1`` is refused before anything is sent (it used to push all but the last sentence);
 - hand-edited exports with wrongly typed annotation fields are quarantined (they used to stop the
   pull, or flip ``was_cancelled``/``ground_truth`` silently);
-- an error message with line breaks (xfail: printed on several lines).
+- an error message with line breaks is still printed on one line.
 """
 
 from __future__ import annotations
@@ -216,10 +216,6 @@ def test_pull_into_a_read_only_directory_keeps_the_previous_pull(tmp_path):
 
 
 # ------------------------------------------------------------------------------ output inside the input
-@pytest.mark.xfail(strict=True, reason="build discovers its own previous outputs when --out lies inside an "
-                   "input folder: segments.parquet and sentences.parquet have a text column and are "
-                   "ingested as articles (dataset/ingest/discover.py: discover, called by "
-                   "dataset/build.py: build, does not exclude the output directory)")
 def test_building_into_a_folder_inside_the_input_invents_no_articles(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
@@ -300,8 +296,6 @@ def test_flags_given_as_strings_are_not_silently_flipped(tmp_path, field):
 
 
 # ------------------------------------------------------------------------------ one line, whatever the message
-@pytest.mark.xfail(strict=True, reason="dataset/cli/__init__.py: fail() echoes the message as it is; an error "
-                   "whose text holds line breaks (polars and pandera messages do) prints several lines")
 def test_an_error_message_with_line_breaks_is_still_one_line(monkeypatch, tmp_path):
     import dataset.prelabel.evaluate as evaluate_module
     from dataset.errors import InputError
