@@ -6,7 +6,7 @@ CS := $(VENV)/bin/conflictset
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-out
 
-.PHONY: install demo test studio-install studio-start studio-stop studio-status bench clean
+.PHONY: install demo test studio-install studio-start studio-stop studio-status bench bench-scale clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,6 @@ bench: install
 
 clean:
 	rm -rf $(DEMO_OUT) .pytest_cache
+
+bench-scale: install
+	$(PY) bench/scale.py

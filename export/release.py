@@ -38,7 +38,8 @@ from schemas.release import SCHEMA_VERSION
 
 DATA_FILES = ("data/events.parquet", "data/sentences.parquet", "data/annotations.parquet")
 INPUT_FILES = ("sentences.parquet", "articles.parquet", "segments.parquet", "quarantine.parquet",
-               "annotations.parquet", "tasks.parquet", "annotation_quarantine.parquet")
+               "annotations.parquet", "tasks.parquet", "annotation_quarantine.parquet",
+               "adjudications.parquet", "adjudication_tasks.parquet", "adjudication_quarantine.parquet")
 DEFAULT_LICENSE = "cc-by-4.0"
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
@@ -118,7 +119,18 @@ def quarantined(build_dir: str | os.PathLike) -> dict[str, int]:
     """Rows the build and the pull set aside (reported in the card, never silently dropped)."""
     build = Path(build_dir)
     return {f"{name.removesuffix('.parquet')}_rows": pl.scan_parquet(build / name).select(pl.len()).collect().item()
-            for name in ("quarantine.parquet", "annotation_quarantine.parquet") if (build / name).is_file()}
+            for name in ("quarantine.parquet", "annotation_quarantine.parquet", "adjudication_quarantine.parquet")
+            if (build / name).is_file()}
+
+
+def reviewer_votes(annotations: pl.DataFrame, build_dir: str | os.PathLike) -> pl.DataFrame:
+    """Annotations without the adjudicators' decisions: adjudicators see the reviewers' candidate
+    labels, so counting them would inflate agreement."""
+    adjudication_tasks = Path(build_dir) / "adjudication_tasks.parquet"
+    if not adjudication_tasks.is_file() or annotations is None:
+        return annotations
+    decided = pl.read_parquet(adjudication_tasks, columns=["task_id"])
+    return annotations.join(decided, on="task_id", how="anti")
 
 
 def load_ties(build_dir: str | os.PathLike) -> pl.DataFrame:
@@ -175,7 +187,7 @@ def release(build_dir: str | os.PathLike, version: str, out: str | os.PathLike, 
     check_out(out)
     sentences, annotations = read_build(build_dir)
     tables = run_stage("publish", publish, sentences, annotations)
-    agree = agreement(tables.annotations)
+    agree = agreement(reviewer_votes(tables.annotations, build_dir))
     accept = acceptance(sentences, tables.final, tables.annotations)
     counts = {
         "sentences": tables.sentences.height,
