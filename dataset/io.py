@@ -122,6 +122,17 @@ class ParquetStream:
         self._cm.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process still runs (to tell a crashed writer's leftovers from a live one's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def safe_child(root: str | os.PathLike, name: str) -> Path:
     """``root/name`` guaranteed to stay inside ``root`` (ids like ``../x`` cannot escape)."""
     root_path = Path(root).resolve()

@@ -14,18 +14,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from dataset.io import pid_alive
 from dataset.errors import OutputError
 from dataset.io import _output_error
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def recover(out: Path) -> None:
@@ -42,7 +33,7 @@ def recover(out: Path) -> None:
         if not match or not path.is_dir():
             continue
         old_pid, tmp_pid = match.groups()
-        if _alive(int(old_pid or tmp_pid)):
+        if pid_alive(int(old_pid or tmp_pid)):
             continue  # another release is running right now
         if old_pid and not out.exists():
             os.replace(path, out)

@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 import polars as pl
 
+from dataset.io import pid_alive
 from dataset.errors import InputError
 from dataset.io import _output_error, write_parquet
 from dataset.prelabel import SPAN_DTYPE
@@ -572,7 +573,7 @@ def _write_together(out: Path, tables: dict[str, pl.DataFrame]) -> None:
     staging = out / f".pull-{os.getpid()}.tmp"
     for stale in out.glob(".pull-*.tmp") if out.is_dir() else ():
         with contextlib.suppress(ValueError, OSError):
-            if not _alive(int(stale.name.split("-")[1].split(".")[0])):
+            if not pid_alive(int(stale.name.split("-")[1].split(".")[0])):
                 shutil.rmtree(stale, ignore_errors=True)
     try:
         for name, frame in tables.items():
@@ -584,16 +585,6 @@ def _write_together(out: Path, tables: dict[str, pl.DataFrame]) -> None:
             raise _output_error(out, exc) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _read_annotations(path: Path) -> pl.DataFrame:

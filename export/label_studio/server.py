@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from dataset.io import pid_alive
 from export.label_studio import credentials as creds_mod
 from export.label_studio.credentials import Credentials
 from export.label_studio.errors import StudioError
@@ -111,16 +112,6 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read_state(root: Path | None = None) -> ServerInfo | None:
     try:
         data = json.loads(((root or creds_mod.studio_dir()) / STATE_FILE).read_text(encoding="utf-8"))
@@ -173,7 +164,7 @@ def start(root: Path | None = None, *, port: int = DEFAULT_PORT, data_dir: Path 
     """
     root = Path(root or creds_mod.studio_dir()).resolve()
     running = read_state(root)
-    if running and _pid_alive(running.pid) and healthy(running.url):
+    if running and pid_alive(running.pid) and healthy(running.url):
         return running
     exe = install(root)
     creds = credentials or creds_mod.load_or_create(root)
@@ -235,7 +226,7 @@ def _terminate(pid: int, grace: float = 15.0) -> None:
         try:
             done, _ = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:  # not our child: poll for its disappearance
-            done = 0 if _pid_alive(pid) else pid
+            done = 0 if pid_alive(pid) else pid
         if done == pid:
             return
         time.sleep(0.1)
@@ -251,7 +242,7 @@ def stop(root: Path | None = None) -> ServerInfo | None:
     info = read_state(root)
     if info is None:
         return None
-    if _pid_alive(info.pid):
+    if pid_alive(info.pid):
         _terminate(info.pid)
     (root / STATE_FILE).unlink(missing_ok=True)
     return info
@@ -260,7 +251,7 @@ def stop(root: Path | None = None) -> ServerInfo | None:
 def status(root: Path | None = None) -> dict:
     root = root or creds_mod.studio_dir()
     info = read_state(root)
-    running = bool(info and _pid_alive(info.pid))
+    running = bool(info and pid_alive(info.pid))
     return {
         "installed": installed_version(root) == LABEL_STUDIO_VERSION,
         "running": running,
