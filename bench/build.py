@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import subprocess
@@ -142,7 +143,7 @@ def _child(code: str, arg) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sentences", type=int, default=1_000_000)
-    ap.add_argument("--batch-size", type=int, default=2000)
+    ap.add_argument("--batch-size", type=int, default=None, help="articles per batch (default: build's)")
     ap.add_argument("--no-prelabel", action="store_true")
     ap.add_argument("--keep", type=Path, help="keep the corpus and outputs in this directory")
     args = ap.parse_args(argv)
@@ -162,11 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"floor: read {records:,} records + write {floor['rows']:,} rows in {floor['seconds']:.2f} s")
     print(f"build: {built['articles']:,} articles, {built['sentences']:,} sentences, "
           f"{built['quarantined']:,} quarantined in {built['seconds']:.2f} s "
-          f"(prelabel {'off' if args.no_prelabel else 'on'}, batch {args.batch_size})")
+          f"(prelabel {'off' if args.no_prelabel else 'on'}, batch {args.batch_size or 'default'})")
     print("build stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in built["stage_seconds"].items()))
     print(f"sentences_per_s={built['sentences'] / built['seconds']:,.0f}")
     print(f"ratio={ratio:.2f}")
     print(f"peak_rss_mb={built['peak_rss_mb']:.0f}")
+    print("loadavg=" + " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (other processes slow both timings)")
     return 0
 
 

@@ -56,6 +56,11 @@ SENTENCE_SCHEMA: dict[str, pl.DataType] = {
     "published_at": pl.Date(), "prev_text": pl.String(), "next_text": pl.String(),
 }
 METADATA = ("title", "source", "url", "published_at")
+#: articles per batch. Every batch pays fixed costs (building the pre-labeller's Aho–Corasick
+#: automata, pandera's per-validation set-up, a Parquet row group per table), so small batches
+#: are slow: at 2,000 articles (~14k sentences) those costs were over half the build time. At
+#: 10,000 articles the build's peak RSS stays around 0.7 GB, flat in the input size.
+DEFAULT_BATCH_SIZE = 10_000
 #: inputs smaller than this finish before a progress bar is worth drawing
 PROGRESS_MIN_BYTES = 4 << 20
 
@@ -343,7 +348,7 @@ def _batches(sources: pl.DataFrame, batch_size: int, timings: Counter) -> Iterat
 
 
 def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os.PathLike, *,
-          prelabel: bool = True, batch_size: int = 2000, progress: bool = True) -> BuildSummary:
+          prelabel: bool = True, batch_size: int | None = None, progress: bool = True) -> BuildSummary:
     """Build ``out/{articles,segments,sentences,quarantine}.parquet`` from input files or directories.
 
     Raises :class:`dataset.errors.InputError` (exit 2) for inputs that do not exist,
@@ -354,6 +359,7 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     from dataset.ingest import discover
 
     started = time.perf_counter()
+    batch_size = batch_size or DEFAULT_BATCH_SIZE
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     out = Path(out)
