@@ -100,25 +100,35 @@ KIND_GROUPS = {"numeric": ("iso", "dmy_num"), "month": ("d_month_y", "month_d_y"
                "weekday": ("weekday",), "relative": ("rel_day", "rel_week", "rel_month")}
 
 
+@functools.lru_cache(maxsize=None)
+def kinds_for(language: str | None, groups: frozenset[str] | tuple[bool, ...]) -> tuple:
+    """The (kind, regex) pairs :func:`mentions` tries for these ``groups`` — names of
+    :data:`KIND_GROUPS`, or one flag per group in its order — computed once per combination
+    (the pre-labeller calls this per sentence)."""
+    if isinstance(groups, tuple):
+        groups = frozenset(g for g, on in zip(KIND_GROUPS, groups) if on)
+    allowed = {k for g in groups for k in KIND_GROUPS[g]}
+    return tuple((kind, rx) for kind, rx in _patterns(language or "en")[0] if kind in allowed)
+
+
 def mentions(text: str, language: str | None, published: dt.date | None,
-             groups: frozenset[str] | None = None) -> list[DateMention]:
-    """Date mentions in ``text``. ``groups`` (names of :data:`KIND_GROUPS`) limits the patterns
-    tried when a vectorised pre-check already knows which kinds can occur."""
+             groups: frozenset[str] | tuple[bool, ...] | None = None) -> list[DateMention]:
+    """Date mentions in ``text``. ``groups`` (names of :data:`KIND_GROUPS`, or one flag per
+    group) limits the patterns tried when a vectorised pre-check already knows which kinds can
+    occur."""
     pats, months, weekdays, rel_d, rel_w, rel_m, gates = _patterns(language or "en")
-    allowed = None if groups is None else {k for g in groups for k in KIND_GROUPS[g]}
+    if groups is not None:
+        pats = kinds_for(language, groups)
     out: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     lower = text.lower() if groups is None else ""
     words = set(_WORD.findall(text)) if groups is None else set()
     for kind, rx in pats:
-        if allowed is not None:
-            if kind not in allowed:
-                continue
-        elif not _open(kind, gates, text, lower, words, months):
+        if groups is None and not _open(kind, gates, text, lower, words, months):
             continue
         for mt in rx.finditer(text):
             s, e = mt.span()
-            if any(s < te and ts < e for ts, te in taken):
+            if taken and any(s < te and ts < e for ts, te in taken):
                 continue
             date, prec = None, 1
             g = mt.groupdict()
@@ -164,7 +174,13 @@ def mentions(text: str, language: str | None, published: dt.date | None,
                 prec = 1
             taken.append((s, e))
             out.append(DateMention(s, e, date, prec))
-    return sorted(out, key=lambda x: x.start)
+    if len(out) > 1:
+        out.sort(key=_start)
+    return out
+
+
+def _start(m: DateMention) -> int:
+    return m.start
 
 
 def event_date(found: list[DateMention]) -> tuple[dt.date | None, int | None]:

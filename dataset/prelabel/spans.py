@@ -20,7 +20,7 @@ import functools
 import polars as pl
 
 from dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
-from dataset.prelabel.dates import event_date, mentions
+from dataset.prelabel.dates import KIND_GROUPS, event_date, mentions
 from dataset.prelabel.fatalities_vec import fatalities_frame
 from dataset.prelabel.lexicon import LANGUAGES, lexicon_for, named_actors
 from dataset.prelabel.matcher import has
@@ -134,14 +134,13 @@ def _python_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     fat_rows = frame.filter(need_fat).select(ROW, "_lang", "_pl", "text", suicide.alias("suicide"))
     fat = fatalities_frame(fat_rows)
     checks = _date_checks()
-    groups = list(checks)
+    groups = list(KIND_GROUPS)  # the flags are passed to mentions() in this order
     flags = [_check(*checks[g]).alias(f"_d_{g}") for g in groups]
     need = (frame.select(ROW, "text", "_lang", "published_at", *flags)
             .filter(pl.any_horizontal([f"_d_{g}" for g in groups])))
     span_rows, value_rows = [], []
     for row, text, lang, pub, *date_flags in need.iter_rows():
-        open_groups = frozenset(g for g, f in zip(groups, date_flags) if f)
-        found = mentions(text, lang, pub, open_groups)
+        found = mentions(text, lang, pub, tuple(date_flags))
         for m in found:
             span_rows.append((row, "DATE", m.start, m.end))
         date, prec = event_date(found)
