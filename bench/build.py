@@ -127,7 +127,8 @@ files, out, prelabel, batch_size = json.loads(sys.argv[1])
 t = time.perf_counter()
 s = build(files, out, prelabel=prelabel, batch_size=batch_size, progress=False)
 print(json.dumps({"seconds": time.perf_counter() - t, "sentences": s.sentences, "articles": s.articles,
-                  "quarantined": s.quarantined, "stage_seconds": s.stage_seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "quarantined": s.quarantined, "stage_seconds": s.stage_seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "cpu_seconds": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}))
 """
 
 
@@ -165,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{built['quarantined']:,} quarantined in {built['seconds']:.2f} s "
           f"(prelabel {'off' if args.no_prelabel else 'on'}, batch {args.batch_size or 'default'})")
     print("build stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in built["stage_seconds"].items()))
+    print(f"build_cpu_s={built['cpu_seconds']:.1f} (user+system, all threads; wall {built['seconds']:.1f})")
     print(f"sentences_per_s={built['sentences'] / built['seconds']:,.0f}")
     print(f"ratio={ratio:.2f}")
     print(f"peak_rss_mb={built['peak_rss_mb']:.0f}")
