@@ -294,6 +294,16 @@ def _label_batch(tables: dict[str, pl.DataFrame], prelabel: bool, timings: Count
     return {**tables, "sentences": sentences}
 
 
+def _result(future, timings: Counter) -> dict[str, pl.DataFrame]:
+    """The worker's tables; the time the main thread waited for them is reported as
+    ``wait_prelabel`` (large: pre-labelling is the bottleneck)."""
+    started = time.perf_counter()
+    try:
+        return future.result()
+    finally:
+        timings["wait_prelabel"] += time.perf_counter() - started
+
+
 def _pipelined(batches: Iterator[pl.DataFrame], prelabel: bool, timings: Counter,
                worker_timings: Counter) -> Iterator[tuple[pl.DataFrame, dict[str, pl.DataFrame]]]:
     """(batch, tables) in input order, pre-labelling batch i on a worker thread while the main
@@ -312,10 +322,10 @@ def _pipelined(batches: Iterator[pl.DataFrame], prelabel: bool, timings: Counter
             prepared = _prepare_batch(batch, timings)
             future = pool.submit(_label_batch, prepared, prelabel, worker_timings)
             if pending is not None:
-                yield pending[0], pending[1].result()
+                yield pending[0], _result(pending[1], timings)
             pending = (batch, future)
         if pending is not None:
-            yield pending[0], pending[1].result()
+            yield pending[0], _result(pending[1], timings)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
