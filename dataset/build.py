@@ -282,13 +282,19 @@ def _prepare_batch(batch: pl.DataFrame, timings: Counter) -> dict[str, pl.DataFr
     return {"articles": built, "segments": segments, "sentences": sentences, "quarantine": quarantine}
 
 
-def _label_batch(tables: dict[str, pl.DataFrame], prelabel: bool, timings: Counter) -> dict[str, pl.DataFrame]:
-    """prelabel (when on) and validate the sentences of a prepared batch."""
-    sentences = tables["sentences"]
-    if prelabel:
-        from dataset.prelabel import prelabel as run_prelabel
+def _prelabelled(sentences: pl.DataFrame, prelabel: bool, timings: Counter) -> pl.DataFrame:
+    """Stage prelabel on a batch's sentences (runs on the worker thread)."""
+    if not prelabel:
+        return sentences
+    from dataset.prelabel import prelabel as run_prelabel
 
-        sentences = _stage(timings, "prelabel", run_prelabel, sentences)
+    return _stage(timings, "prelabel", run_prelabel, sentences)
+
+
+def _label_batch(tables: dict[str, pl.DataFrame], sentences: pl.DataFrame, prelabel: bool,
+                 timings: Counter) -> dict[str, pl.DataFrame]:
+    """Validate a batch's (pre-labelled) sentences: the main thread does it, which keeps the
+    pre-label thread — the longer of the two — as short as it can be."""
     sentences = _validate(timings, sentences, _sentence_model() if prelabel else Sentence, "sentences",
                           "prelabel" if prelabel else "segment")
     return {**tables, "sentences": sentences}
@@ -320,12 +326,12 @@ def _pipelined(batches: Iterator[pl.DataFrame], prelabel: bool, timings: Counter
     try:
         for batch in batches:
             prepared = _prepare_batch(batch, timings)
-            future = pool.submit(_label_batch, prepared, prelabel, worker_timings)
+            future = pool.submit(_prelabelled, prepared["sentences"], prelabel, worker_timings)
             if pending is not None:
-                yield pending[0], _result(pending[1], timings)
-            pending = (batch, future)
+                yield pending[0], _label_batch(pending[1], _result(pending[2], timings), prelabel, timings)
+            pending = (batch, prepared, future)
         if pending is not None:
-            yield pending[0], _result(pending[1], timings)
+            yield pending[0], _label_batch(pending[1], _result(pending[2], timings), prelabel, timings)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
