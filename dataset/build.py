@@ -5,8 +5,11 @@ names its stage) and writes their outputs::
 
     discover → ingest (batches) → clean → segment → prelabel → validate → write
 
-Articles are processed in batches of ``batch_size`` records and every table is streamed to
-Parquet, so memory stays flat however large the input. All four files are written into a
+Articles are processed in batches of ``batch_size`` records (default
+:data:`DEFAULT_BATCH_SIZE`) and every table is streamed to Parquet, so memory stays flat however
+large the input. Pre-labelling of batch i runs on a worker thread while the main thread ingests,
+cleans and segments batch i+1 and writes batch i-1; results are taken strictly in input order,
+so the output bytes do not depend on the threads. All four files are written into a
 staging directory inside ``out`` and moved into place only when the whole build succeeded: a
 failure (or Ctrl-C) leaves the previous outputs as they were and no temporary files behind.
 
