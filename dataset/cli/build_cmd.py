@@ -14,8 +14,8 @@ from dataset.cli import handle_errors, main
 @click.option("--out", "-o", "out", required=True, type=click.Path(path_type=Path),
               help="Output directory (created if missing); previous outputs are replaced only on success.")
 @click.option("--no-prelabel", is_flag=True, help="Skip the rule pre-labels (sentences get no label columns).")
-@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(min=1),
-              help="Articles processed per chunk; memory grows with it, not with the input.")
+@click.option("--batch-size", default=None, type=click.IntRange(min=1),
+              help="Articles per batch (memory grows with it, not with the input) [default: 10000].")
 @click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
 @handle_errors
 def build_command(inputs: tuple[Path, ...], out: Path, no_prelabel: bool, batch_size: int,
