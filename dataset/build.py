@@ -33,7 +33,7 @@ from typing import Iterator, Sequence
 import polars as pl
 
 from dataset.errors import ConflictsetError, OutputError
-from dataset.io import ParquetStream
+from dataset.io import ParquetStream, pid_alive, umask
 from dataset.segment import SENTENCE_COLUMNS, segment_articles
 from dataset.stages import run_stage, split_rejects
 from schemas.pipeline import QUARANTINE_SCHEMA, SENTENCE_ROLES, Article, Quarantine, Segment, Sentence
@@ -120,21 +120,11 @@ def _sentence_model():
 STAGING_PREFIX = ".build-"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists but belongs to someone else
-        return True
-    return True
-
-
 def _remove_stale_staging(out: Path) -> None:
     """Remove staging directories left by builds that were killed (SIGKILL, power loss)."""
     for entry in out.glob(f"{STAGING_PREFIX}*"):
         pid = entry.name[len(STAGING_PREFIX):].split("-", 1)[0]
-        if entry.is_dir() and pid.isdigit() and not _alive(int(pid)):
+        if entry.is_dir() and pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -152,12 +142,6 @@ def _prepare_out(out: Path) -> Path:
                else "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc)))
         raise OutputError(f"cannot write to {out}: {why}; previous outputs are untouched — "
                           "fix: choose a writable --out or fix its permissions") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 class _Outputs:
@@ -190,7 +174,7 @@ class _Outputs:
                                   "the directory's permissions and free space") from None
             final[name] = target
             with contextlib.suppress(OSError):  # temp files are 0600; outputs follow the umask
-                os.chmod(target, 0o666 & ~_umask())
+                os.chmod(target, 0o666 & ~umask())
         return final
 
     def abort(self) -> None:

@@ -14,9 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from dataset.io import pid_alive
 from dataset.errors import OutputError
-from dataset.io import _output_error
+from dataset.io import _output_error, pid_alive, umask
 
 
 def recover(out: Path) -> None:
@@ -61,15 +60,9 @@ def staging(out: Path):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def publishable(tmp: Path) -> None:
     """Temporary files and directories are private (0600/0700); a release is for sharing."""
-    mask = _current_umask()
+    mask = umask()
     for path in (tmp, *tmp.rglob("*")):
         path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 

@@ -9,17 +9,19 @@ from dataset.prelabel import PRELABEL_COLUMNS, PRELABEL_VERSION, REQUIRED_INPUT
 from dataset.prelabel.decide import decide
 from dataset.prelabel.matcher import ROW, match, prepare
 from dataset.prelabel.spans import extract
+from schemas import taxonomy as tx
 
 
-TERRITORY = ("Government regains territory", "Non-state actor overtakes territory")
-NON_STATE = ("Rebel group", "Political militia", "Identity militia")
+TERRITORY = tx.subs_of("Battles")[:2]  # (Government regains territory, Non-state actor overtakes territory)
+STATE = tx.INTER_CODES[1]
+NON_STATE = (tx.INTER_CODES[2], tx.INTER_CODES[3], tx.INTER_CODES[4])
 
 
 def territory_by_actor(labelled: pl.DataFrame, ents: pl.DataFrame) -> pl.DataFrame:
     """Who took the place decides between the two territory sub-types: the first actor named
     (usually the subject) — state forces regain, non-state groups overtake."""
     sub, inter1 = pl.col("sub_event_type"), pl.col("_inter1")
-    new = (pl.when(sub.is_in(TERRITORY) & (inter1 == "State forces")).then(pl.lit(TERRITORY[0]))
+    new = (pl.when(sub.is_in(TERRITORY) & (inter1 == STATE)).then(pl.lit(TERRITORY[0]))
            .when(sub.is_in(TERRITORY) & inter1.is_in(NON_STATE)).then(pl.lit(TERRITORY[1]))
            .otherwise(sub))
     note = pl.concat_list(pl.lit("actor1:") + inter1)
