@@ -7,9 +7,10 @@ names its stage) and writes their outputs::
 
 Articles are processed in batches of ``batch_size`` records (default
 :data:`DEFAULT_BATCH_SIZE`) and every table is streamed to Parquet, so memory stays flat however
-large the input. Pre-labelling of batch i runs on a worker thread while the main thread ingests,
-cleans and segments batch i+1 and writes batch i-1; results are taken strictly in input order,
-so the output bytes do not depend on the threads. All four files are written into a
+large the input. Three threads form a pipeline: the main thread ingests, cleans and segments
+batch i+1 while a worker pre-labels batch i and a writer validates and writes batch i-1; each
+hand-over takes results strictly in input order, so the output bytes do not depend on the
+threads. All four files are written into a
 staging directory inside ``out`` and moved into place only when the whole build succeeded: a
 failure (or Ctrl-C) leaves the previous outputs as they were and no temporary files behind.
 
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -278,23 +280,13 @@ def _prelabelled(sentences: pl.DataFrame, prelabel: bool, timings: Counter) -> p
     return _stage(timings, "prelabel", run_prelabel, sentences)
 
 
-def _label_batch(tables: dict[str, pl.DataFrame], sentences: pl.DataFrame, prelabel: bool,
-                 timings: Counter) -> dict[str, pl.DataFrame]:
-    """Validate a batch's (pre-labelled) sentences: the main thread does it, which keeps the
-    pre-label thread — the longer of the two — as short as it can be."""
-    sentences = _validate(timings, sentences, _sentence_model() if prelabel else Sentence, "sentences",
-                          "prelabel" if prelabel else "segment")
-    return {**tables, "sentences": sentences}
-
-
-def _result(future, timings: Counter) -> dict[str, pl.DataFrame]:
-    """The worker's tables; the time the main thread waited for them is reported as
-    ``wait_prelabel`` (large: pre-labelling is the bottleneck)."""
+def _result(future, timings: Counter, name: str):
+    """A worker's result; the time the main thread waited for it is reported as ``name``."""
     started = time.perf_counter()
     try:
         return future.result()
     finally:
-        timings["wait_prelabel"] += time.perf_counter() - started
+        timings[name] += time.perf_counter() - started
 
 
 def _pipelined(batches: Iterator[pl.DataFrame], prelabel: bool, timings: Counter,
@@ -305,6 +297,7 @@ def _pipelined(batches: Iterator[pl.DataFrame], prelabel: bool, timings: Counter
     Both halves spend most of their time inside polars, which releases the GIL, so the two
     cores are used; at most two batches are in flight, so memory stays bounded. Results are
     consumed strictly in order, so the outputs are the same bytes as a sequential build.
+    The sentences are not validated yet: the writer does it (:func:`_validate_and_write`).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -315,12 +308,24 @@ def _pipelined(batches: Iterator[pl.DataFrame], prelabel: bool, timings: Counter
             prepared = _prepare_batch(batch, timings)
             future = pool.submit(_prelabelled, prepared["sentences"], prelabel, worker_timings)
             if pending is not None:
-                yield pending[0], _label_batch(pending[1], _result(pending[2], timings), prelabel, timings)
+                yield pending[0], {**pending[1], "sentences": _result(pending[2], timings, "wait_prelabel")}
             pending = (batch, prepared, future)
         if pending is not None:
-            yield pending[0], _label_batch(pending[1], _result(pending[2], timings), prelabel, timings)
+            yield pending[0], {**pending[1], "sentences": _result(pending[2], timings, "wait_prelabel")}
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _validate_and_write(outputs: "_Outputs", tables: dict[str, pl.DataFrame],
+                        schemas: dict[str, dict[str, pl.DataType]], prelabel: bool, timings: Counter) -> None:
+    """Writer thread: validate a batch's (pre-labelled) sentences, then append every table.
+    Off the main thread, so the write's compression overlaps the next batch's processing."""
+    _validate(timings, tables["sentences"], _sentence_model() if prelabel else Sentence, "sentences",
+              "prelabel" if prelabel else "segment")
+    started = time.perf_counter()
+    for name in ("articles", "segments", "sentences", "quarantine"):
+        outputs.write(name, tables[name], schemas[name])
+    timings["write"] += time.perf_counter() - started
 
 
 def _sentence_schema(frame: pl.DataFrame | None, prelabel: bool) -> dict[str, pl.DataType]:
@@ -410,6 +415,9 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     sentence_schema: dict[str, pl.DataType] | None = None
     timings: Counter[str] = Counter()
     worker_timings: Counter[str] = Counter()  # the pre-label thread's own, merged at the end
+    writer_timings: Counter[str] = Counter()  # the writer thread's own, merged at the end
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conflictset-write")
+    writing = None
     bar = None
     try:
         bar = _Progress(sources, progress)
@@ -421,20 +429,21 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
         for batch, tables in _pipelined(_batches(sources, batch_size, timings), prelabel, timings,
                                         worker_timings):
             summary.input_records += batch.height
-            started_writing = time.perf_counter()
             if sentence_schema is None:
                 sentence_schema = _sentence_schema(tables["sentences"], prelabel)
-            outputs.write("articles", tables["articles"], ARTICLE_COLUMNS)
-            outputs.write("segments", tables["segments"], SEGMENT_COLUMNS)
-            outputs.write("sentences", tables["sentences"], sentence_schema)
-            outputs.write("quarantine", tables["quarantine"], QUARANTINE_SCHEMA)
-            timings["write"] += time.perf_counter() - started_writing
+            schemas = {"articles": ARTICLE_COLUMNS, "segments": SEGMENT_COLUMNS,
+                       "sentences": sentence_schema, "quarantine": QUARANTINE_SCHEMA}
+            if writing is not None:  # one batch in the writer at a time keeps memory flat
+                _result(writing, timings, "wait_write")
+            writing = writer.submit(_validate_and_write, outputs, tables, schemas, prelabel, writer_timings)
             summary.articles += tables["articles"].height
             summary.sentences += tables["sentences"].height
             roles.update(dict(tables["segments"].get_column("role").value_counts().iter_rows()))
             languages.update(dict(tables["sentences"].get_column("language").value_counts().iter_rows()))
             reasons.update(dict(tables["quarantine"].get_column("reason").value_counts().iter_rows()))
             bar.advance(batch, summary.input_records)
+        if writing is not None:
+            _result(writing, timings, "wait_write")
         summary.quarantined = sum(reasons.values())
         if not summary.reconciled:
             raise ConflictsetError(
@@ -446,9 +455,11 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
             "sentences": sentence_schema or _sentence_schema(None, prelabel),
         })
     except BaseException:
+        writer.shutdown(wait=True, cancel_futures=True)  # never abort under a running write
         outputs.abort()
         raise
     finally:
+        writer.shutdown(wait=True)
         if bar is not None:
             bar.close()
         shutil.rmtree(staging, ignore_errors=True)
@@ -457,5 +468,6 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     summary.sentences_by_language = dict(languages)
     summary.seconds = time.perf_counter() - started
     timings.update(worker_timings)  # stages overlap: their sum can exceed the wall time
+    timings.update(writer_timings)
     summary.stage_seconds = {k: round(v, 3) for k, v in timings.items()}
     return summary
