@@ -1,11 +1,15 @@
 """Vectorised lexicon matching: which trigger terms and cues occur in each sentence.
 
 One Aho–Corasick pass (polars ``str.extract_many``) per language over the lower-cased, padded
-text, plus one case-sensitive pass for acronyms; matches are joined back to the lexicon table to
-get their keys. No per-sentence Python.
+text, plus one case-sensitive pass for acronyms. Each found pattern is looked up, inside the
+per-sentence hit lists, in a table of the bits its keys add to the sentence's masks; only the
+evidence terms go through an explode and a join. No per-sentence Python.
 """
 
 from __future__ import annotations
+
+import functools
+import operator
 
 import polars as pl
 
@@ -32,23 +36,56 @@ def prepare(sentences: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(lower_of_padded(pl.col("_pc")).alias("_pl"))
 
 
-def _hits(part: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
-    lower = table.filter(~pl.col("cased"))["pattern"].unique().to_list()
-    cased = table.filter(pl.col("cased"))["pattern"].unique().to_list()
-    exprs = []
-    if lower:
-        exprs.append(pl.col("_pl").str.extract_many(lower, overlapping=True).alias("l"))
-    if cased:
-        exprs.append(pl.col("_pc").str.extract_many(cased, overlapping=True).alias("c"))
-    found = part.select(ROW, *exprs)
-    frames = []
-    for col, is_cased in (("l", False), ("c", True)):
-        if col in found.columns:
-            frames.append(found.select(ROW, pl.col(col).alias("pattern")).explode("pattern")
-                          .drop_nulls("pattern").with_columns(pl.lit(is_cased).alias("cased")))
-    hits = pl.concat(frames) if frames else pl.DataFrame(schema={ROW: pl.UInt32, "pattern": pl.String,
-                                                                 "cased": pl.Boolean})
-    return hits.join(table, on=["pattern", "cased"], how="inner")
+@functools.lru_cache(maxsize=None)
+def pattern_table(language: str) -> pl.DataFrame:
+    """One row per (pattern, cased) of :func:`term_table`: what one hit adds to its sentence —
+    the OR of its keys' bits per mask."""
+    bits = key_bits()
+    table = term_table(language).with_columns(
+        pl.col("key").replace_strict({k: v[0] for k, v in bits.items()}, return_dtype=pl.String).alias("_mask"),
+        pl.col("key").replace_strict({k: v[1] for k, v in bits.items()}, return_dtype=pl.UInt64).alias("_bit"))
+    return table.group_by("pattern", "cased", maintain_order=True).agg(
+        *[pl.col("_bit").filter(pl.col("_mask") == m).unique().sum().cast(pl.UInt64).alias(m) for m in MASKS])
+
+
+def _hits(part: pl.DataFrame, table: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[str, pl.DataFrame]]]:
+    """Per row the list of patterns found: lower-case terms on ``_pl``, acronyms on ``_pc``."""
+    passes = [(f"_h{int(cased)}", src, table.filter(pl.col("cased") == cased))
+              for cased, src in ((False, "_pl"), (True, "_pc"))]
+    passes = [(col, src, t) for col, src, t in passes if t.height]
+    found = part.select(ROW, *[pl.col(src).str.extract_many(t["pattern"].to_list(), overlapping=True).alias(col)
+                               for col, src, t in passes])
+    return found, [(col, t) for col, _, t in passes]
+
+
+def _row_terms(found: pl.DataFrame, passes: list[tuple[str, pl.DataFrame]], language: str) -> pl.DataFrame:
+    """Trigger terms (``key=term``) per row with hits. The hits are exploded and joined to the term
+    table as before this was optimised: the join's output order (which the evidence keeps) follows
+    the relative sizes of its inputs, so the same join keeps the evidence column unchanged."""
+    frames = [found.select(ROW, pl.col(col).alias("pattern")).explode("pattern").drop_nulls("pattern")
+              .with_columns(pl.lit(col == "_h1").alias("cased")) for col, _ in passes]
+    hits = pl.concat(frames).join(term_table(language), on=["pattern", "cased"], how="inner")
+    is_trigger = pl.col("key").str.starts_with("T:") | pl.col("key").str.starts_with("W:")
+    return hits.group_by(ROW).agg(
+        (pl.col("key") + "=" + pl.col("term")).filter(is_trigger).unique(maintain_order=True).alias("terms"))
+
+
+def _row_keys(part: pl.DataFrame, language: str) -> pl.DataFrame:
+    """Key masks per row, computed inside the hit lists (no explode + join + group_by), and terms."""
+    table = pattern_table(language)
+    found, passes = _hits(part, table)
+    zero = pl.lit(0, dtype=pl.UInt64)
+
+    def mask(col: str, t: pl.DataFrame, m: str) -> pl.Expr:
+        bits = pl.col(col).list.eval(pl.element().replace_strict(t["pattern"], t[m], default=zero))
+        return bits.list.agg(pl.element().bitwise_or()).fill_null(zero)
+
+    masks = [functools.reduce(operator.or_, [mask(col, t, m) for col, t in passes], zero).alias(m) for m in MASKS]
+    out = found.select(ROW, *masks)
+    if not passes:
+        return out.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("terms"))
+    return out.join(_row_terms(found, passes, language), on=ROW, how="left").with_columns(
+        pl.col("terms").fill_null(pl.lit([], dtype=pl.List(pl.String))))
 
 
 def has(key: str) -> pl.Expr:
@@ -64,22 +101,9 @@ def match(sentences: pl.DataFrame) -> pl.DataFrame:
     ``key=term`` strings for the evidence column.
     """
     frame = sentences if "_pl" in sentences.columns else prepare(sentences)
-    parts = []
-    for (lang,), part in frame.partition_by("_lang", as_dict=True).items():
-        parts.append(_hits(part, term_table(lang)))
-    hits = pl.concat(parts) if parts else pl.DataFrame(
-        schema={ROW: pl.UInt32, "pattern": pl.String, "cased": pl.Boolean, "key": pl.String, "term": pl.String})
-    bits = key_bits()
-    hits = hits.with_columns(
-        pl.col("key").replace_strict({k: v[0] for k, v in bits.items()}, return_dtype=pl.String).alias("_mask"),
-        pl.col("key").replace_strict({k: v[1] for k, v in bits.items()}, return_dtype=pl.UInt64).alias("_bit"),
-    )
-    is_trigger = pl.col("_mask") != "_mC"
-    per_row = hits.group_by(ROW).agg(
-        *[pl.col("_bit").filter(pl.col("_mask") == m).unique().sum().alias(m) for m in MASKS],
-        (pl.col("key") + "=" + pl.col("term")).filter(is_trigger).unique(maintain_order=True).alias("terms"),
-    )
-    return frame.select(ROW).join(per_row, on=ROW, how="left").with_columns(
-        *[pl.col(m).fill_null(0).cast(pl.UInt64) for m in MASKS],
-        pl.col("terms").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-    ).sort(ROW)
+    parts = [_row_keys(part, lang)
+             for (lang,), part in frame.partition_by("_lang", as_dict=True).items()]
+    if not parts:
+        return frame.select(ROW, *[pl.lit(0, dtype=pl.UInt64).alias(m) for m in MASKS],
+                            pl.lit([], dtype=pl.List(pl.String)).alias("terms"))
+    return pl.concat(parts).sort(ROW)

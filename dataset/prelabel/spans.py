@@ -130,8 +130,10 @@ def _number_words() -> list[str]:
 def _python_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """FATALITIES (vectorised) and DATE (Python, only rows a pre-check opens) spans and values."""
     suicide = (pl.col("sub_event_type") == "Suicide bomb").fill_null(False)
-    need_fat = (has("D") & (pl.col("_pl").str.contains(r"\d") | pl.col("_pl").str.contains_any(_number_words()))) | suicide
-    fat_rows = frame.filter(need_fat).select(ROW, "_lang", "_pl", "text", suicide.alias("suicide"))
+    # the number checks scan text: run them only on the rows with a death word (a bit test)
+    has_number = pl.col("_pl").str.contains(r"\d") | pl.col("_pl").str.contains_any(_number_words())
+    fat_rows = (frame.filter(has("D") | suicide).select(ROW, "_lang", "_pl", "text", suicide.alias("suicide"))
+                .filter(pl.col("suicide") | has_number))
     fat = fatalities_frame(fat_rows)
     checks = _date_checks()
     groups = list(KIND_GROUPS)  # the flags are passed to mentions() in this order
