@@ -18,13 +18,14 @@ fails), so the numeric one is replaced there by a cheaper superset.
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from dataset.prelabel.dates import KIND_GROUPS, _patterns, event_date, mentions
 
 ROW = "_row"
 KINDS = tuple(k for kinds in KIND_GROUPS.values() for k in kinds)  # the order mentions() tries them
-GROUP_OF = {k: g for g, kinds in KIND_GROUPS.items() for k in kinds}
 PRECISION = {"month_y": 3, "rel_week": 2, "rel_month": 3}  # the other kinds give day precision
 #: characters on which Python's \w, \s, \d, \b or (?i) may differ from Rust's (see module doc)
 _ENGINES_DISAGREE = (r"[\x00\x1c-\x1f\u0130\u0131\u017f]|[[^\x00-\x7f]&&[\p{M}\p{No}\p{Nd}\p{Pc}\u200c\u200d"
@@ -51,21 +52,23 @@ def date_spans(frame: pl.DataFrame, checks: dict[str, pl.Expr]) -> tuple[pl.Data
     """
     odd = _engines_disagree(frame)
     cheap = {**checks, "numeric": pl.col("text").str.contains(_NUMERIC_SUPERSET)}
-    vec_spans, vec_values = _vectorised(_open_rows(frame.filter(~pl.col(ROW).is_in(odd.implode())), cheap))
+    vec_spans, vec_values = _vectorised(_open_rows(frame, cheap, ~pl.col(ROW).is_in(odd.implode())))
     py_spans, py_values = _in_python(_open_rows(frame.filter(pl.col(ROW).is_in(odd.implode())), checks))
     spans = pl.concat([vec_spans, py_spans]).sort([ROW, "start"])
     return spans, pl.concat([vec_values, py_values]).sort(ROW)
 
 
 def _engines_disagree(frame: pl.DataFrame) -> pl.Series:
-    non_ascii = frame.filter(pl.col("text").str.len_bytes() != pl.col("text").str.len_chars())
-    return non_ascii.filter(pl.col("text").str.contains(_ENGINES_DISAGREE))[ROW]
+    text = pl.col("text")
+    non_ascii = frame.select(ROW, text).filter(text.str.len_bytes() != text.str.len_chars())
+    return non_ascii.filter(text.str.contains(_ENGINES_DISAGREE))[ROW]
 
 
-def _open_rows(frame: pl.DataFrame, checks: dict[str, pl.Expr]) -> pl.DataFrame:
+def _open_rows(frame: pl.DataFrame, checks: dict[str, pl.Expr], keep: pl.Expr = pl.lit(True)) -> pl.DataFrame:
+    """The rows ``keep`` selects where some check holds, with one :func:`flag` column per group."""
     flags = [checks[g].alias(flag(g)) for g in KIND_GROUPS]
     return (frame.select(ROW, "text", "_lang", "published_at", *flags)
-            .filter(pl.any_horizontal([flag(g) for g in KIND_GROUPS])))
+            .filter(pl.any_horizontal([flag(g) for g in KIND_GROUPS]) & keep))
 
 
 def _in_python(need: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -94,60 +97,66 @@ def _hits(need: pl.DataFrame) -> pl.DataFrame:
     """Every match of every open kind, with its numbers read (y/m/d, or n units back)."""
     parts = []
     for (lang,), rows in need.partition_by("_lang", as_dict=True).items():
-        patterns = dict(_patterns(lang)[0])
-        for kind in KINDS:
-            opened = rows.filter(flag(GROUP_OF[kind]))
-            if kind in patterns and opened.height:
-                parts.append(_numbers(_matches(opened, patterns[kind].pattern), kind, lang))
-    empty = pl.DataFrame(schema=_HIT_SCHEMA)
-    hits = pl.concat([empty, *parts], how="diagonal_relaxed")
-    return hits.select([pl.col(c).cast(t) for c, t in _HIT_SCHEMA.items()])
+        for group, kinds in KIND_GROUPS.items():
+            opened = rows.filter(flag(group))
+            if opened.height:
+                parts += [_matches(opened.lazy(), *_kind_exprs(lang, k)) for k in kinds if k in _pattern_table(lang)]
+    return pl.concat([pl.LazyFrame(schema=_HIT_SCHEMA), *parts]).collect(engine="in-memory")
 
 
-def _matches(rows: pl.DataFrame, pattern: str) -> pl.DataFrame:
-    """``_row``, published_at, ``match`` and its code-point start/end, for the non-overlapping
-    matches left to right (as ``re.finditer`` gives them)."""
-    pieces = pl.col("text").str.replace_all(pattern, f"{_MARK}${{0}}{_MARK}").str.split(_MARK)
-    count, chars = pl.col("piece").list.len(), pl.col("_chars").cast(pl.Int64)
+def _matches(rows: pl.LazyFrame, pieces: pl.Expr, columns: list[pl.Expr]) -> pl.LazyFrame:
+    """``columns`` for each of the non-overlapping matches left to right (as ``re.finditer`` gives
+    them), from ``match``, its code-point ``start``/``end`` and the row's ``_row``/published_at."""
+    count = pl.col("piece").list.len()
     length = pl.col("piece").str.len_chars().cast(pl.Int64)
-    return (rows.select(ROW, "published_at", pieces.alias("piece"), pl.col("text").str.len_chars().alias("_chars"))
-            # where each row's pieces begin, counted in pieces and in characters over all rows
-            .with_columns((count.cum_sum() - count).alias("_first"), (chars.cum_sum() - chars).alias("_base"))
+    at = pl.col("_at")
+    return (rows.select(ROW, "published_at", pieces.alias("piece"))
+            .with_columns((count.cum_sum() - count).alias("_first"))  # where each row's pieces begin
             .explode("piece")
             .with_columns(pl.int_range(pl.len()).alias("_i"), (length.cum_sum() - length).alias("_at"))
+            .with_columns(at.gather(pl.col("_first")).alias("_base"))  # the offset of the row's first piece
             .filter((pl.col("_i") - pl.col("_first")) % 2 == 1)  # gap, match, gap, …
             .select(ROW, "published_at", pl.col("piece").alias("match"),
-                    (pl.col("_at") - pl.col("_base")).alias("start"),
-                    (pl.col("_at") - pl.col("_base") + length).alias("end")))
+                    (at - pl.col("_base")).alias("start"), (at - pl.col("_base") + length).alias("end"))
+            .select(columns))
 
 
-def _numbers(found: pl.DataFrame, kind: str, lang: str) -> pl.DataFrame:
-    """The capture groups of ``kind`` as numbers, named y/m/d for dates and n for units back."""
+@functools.lru_cache(maxsize=None)
+def _pattern_table(lang: str) -> dict:
+    return dict(_patterns(lang)[0])
+
+
+@functools.lru_cache(maxsize=None)
+def _kind_exprs(lang: str, kind: str) -> tuple[pl.Expr, list[pl.Expr]]:
+    """For one kind of one language: the text split into gaps and matches, and the
+    :data:`_HIT_SCHEMA` columns of a match (capture groups as numbers: y/m/d, or n units back)."""
     _, months, weekdays, rel_d, rel_w, rel_m, _ = _patterns(lang)
-    key = pl.col("match").str.to_lowercase()
+    regex = _pattern_table(lang)[kind]
+    pieces = pl.col("text").str.replace_all(regex.pattern, f"{_MARK}${{0}}{_MARK}").str.split(_MARK)
+    match = pl.col("match")
+    key = match.str.to_lowercase()
+    # anchored: the isolated match is matched from its first character
+    groups = match.str.extract_groups(f"^(?:{regex.pattern})")
+    group = lambda name: groups.struct.field(name)  # noqa: E731 (one regex pass: polars shares the subexpression)
+    cols = {}
     if kind in ("rel_day", "rel_week", "rel_month"):
         table = {"rel_day": rel_d, "rel_week": rel_w, "rel_month": rel_m}[kind]
         lookups = [_lookup(key, table)]
         if kind == "rel_day":  # rel_day alone also looks the word up as written
-            lookups.append(_lookup(pl.col("match"), table))
-        found = found.with_columns(pl.coalesce(*lookups, pl.lit(0)).alias("n"),
-                                   key.str.contains("weekend", literal=True).alias("weekend"))
+            lookups.append(_lookup(match, table))
+        cols["n"] = pl.coalesce(*lookups, pl.lit(0))
+        cols["weekend"] = key.str.contains("weekend", literal=True)
+    elif kind == "weekday":
+        cols["n"] = _lookup(group("wd"), weekdays)
     else:
-        # anchored: the isolated match is matched from its first character
-        groups = pl.col("match").str.extract_groups(f"^(?:{pattern_of(kind, lang)})")
-        found = found.with_columns(groups.alias("_g")).unnest("_g")
-        names = found.columns
-        if "mon" in names:
-            found = found.with_columns(_lookup(pl.col("mon"), months).alias("m"))
-        if "wd" in names:
-            found = found.with_columns(_lookup(pl.col("wd"), weekdays).alias("n"))
-        found = found.with_columns([pl.col(c).cast(pl.Int32) for c in ("y", "m", "d") if c in names])
-    return found.with_columns(pl.lit(KINDS.index(kind), dtype=pl.Int8).alias("kind"),
-                              pl.lit(PRECISION.get(kind, 1), dtype=pl.Int8).alias("prec"))
-
-
-def pattern_of(kind: str, lang: str) -> str:
-    return dict(_patterns(lang)[0])[kind].pattern
+        cols = {name: group(name) for name in ("y", "m", "d") if name in regex.groupindex}
+        if "mon" in regex.groupindex:
+            cols["m"] = _lookup(group("mon"), months)
+    cols["kind"] = pl.lit(KINDS.index(kind))
+    cols["prec"] = pl.lit(PRECISION.get(kind, 1))
+    passed = (ROW, "published_at", "start", "end")
+    return pieces, [cols.get(c, pl.col(c) if c in passed else pl.lit(None)).cast(t).alias(c)
+                    for c, t in _HIT_SCHEMA.items()]
 
 
 def _lookup(expr: pl.Expr, table: dict) -> pl.Expr:
@@ -196,14 +205,12 @@ def _safe_date(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
 
 def _keep_first_of_overlaps(hits: pl.DataFrame) -> pl.DataFrame:
     """Drop a mention that overlaps one kept from an earlier kind (same-kind matches never overlap)."""
-    kept = None
-    for _, part in sorted(hits.partition_by("kind", as_dict=True).items()):
-        if kept is None:
-            kept = part
-            continue
+    shared = pl.col(ROW).is_duplicated()  # only rows with several mentions can clash
+    kept = hits.filter(~shared)
+    for _, part in sorted(hits.filter(shared).partition_by("kind", as_dict=True).items()):
         earlier = kept.select(ROW, pl.col("start").alias("_ks"), pl.col("end").alias("_ke"))
         clash = (part.join(earlier, on=ROW)
                  .filter((pl.col("start") < pl.col("_ke")) & (pl.col("_ks") < pl.col("end")))
                  .select(ROW, "start"))
         kept = pl.concat([kept, part.join(clash, on=[ROW, "start"], how="anti")])
-    return hits if kept is None else kept
+    return kept
