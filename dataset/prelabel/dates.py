@@ -15,6 +15,9 @@ Without ``published_at`` only dates that carry their own year resolve; the other
 DATE span. When a sentence has several dates the most precise one wins, then the first.
 Month and weekday names are matched with the case written in the lexicon (English "May" is a
 month, "may" is not); relative words case-insensitively.
+
+The pre-labeller runs these patterns over whole frames (:mod:`.dates_vec`); :func:`mentions` and
+:func:`event_date` stay the reference it is tested against and serve the rows it hands back.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ ACTOR and LOCATION spans come from Aho–Corasick passes (``str.extract_many`` +
 over the same padded text as the trigger matching: lower-cased for actor nouns and group names,
 case-preserving for acronyms (IS, SDF) and place names (the gazetteer in :mod:`.places`). Byte
 offsets become code-point offsets with a vectorised binary slice (ASCII rows need no work).
-FATALITIES and DATE need number/date grammar and run in Python, only on the rows whose match
-found a death word, a date word or a digit.
+FATALITIES and DATE need number/date grammar and run (vectorised, :mod:`.fatalities_vec` and
+:mod:`.dates_vec`) only on the rows whose match found a death word, a date word or a digit.
 
 Overlapping spans keep the longest (then the earliest). ``actor1`` is the first actor named,
 except that protests/riots put the demonstrators first and violence against civilians puts the
@@ -20,7 +20,8 @@ import functools
 import polars as pl
 
 from dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
-from dataset.prelabel.dates import KIND_GROUPS, event_date, mentions
+from dataset.prelabel.dates import KIND_GROUPS
+from dataset.prelabel.dates_vec import date_spans
 from dataset.prelabel.fatalities_vec import fatalities_frame
 from dataset.prelabel.lexicon import LANGUAGES, lexicon_for, named_actors
 from dataset.prelabel.matcher import has
@@ -128,7 +129,7 @@ def _number_words() -> list[str]:
 
 
 def _python_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """FATALITIES (vectorised) and DATE (Python, only rows a pre-check opens) spans and values."""
+    """FATALITIES and DATE (only rows a pre-check opens) spans and values, both vectorised."""
     suicide = (pl.col("sub_event_type") == "Suicide bomb").fill_null(False)
     # the number checks scan text: run them only on the rows with a death word (a bit test)
     has_number = pl.col("_pl").str.contains(r"\d") | pl.col("_pl").str.contains_any(_number_words())
@@ -136,26 +137,11 @@ def _python_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                 .filter(pl.col("suicide") | has_number))
     fat = fatalities_frame(fat_rows)
     checks = _date_checks()
-    groups = list(KIND_GROUPS)  # the flags are passed to mentions() in this order
-    flags = [_check(*checks[g]).alias(f"_d_{g}") for g in groups]
-    need = (frame.select(ROW, "text", "_lang", "published_at", *flags)
-            .filter(pl.any_horizontal([f"_d_{g}" for g in groups])))
-    span_rows, value_rows = [], []
-    for row, text, lang, pub, *date_flags in need.iter_rows():
-        found = mentions(text, lang, pub, tuple(date_flags))
-        for m in found:
-            span_rows.append((row, "DATE", m.start, m.end))
-        date, prec = event_date(found)
-        if date is not None:
-            value_rows.append((row, date, prec))
-    dates = pl.DataFrame(span_rows, schema={ROW: pl.UInt32, "label": pl.String, "start": pl.Int64, "end": pl.Int64},
-                         orient="row")
+    dates, date_values = date_spans(frame, {g: _check(*checks[g]) for g in KIND_GROUPS})
     fat_spans = fat.filter(pl.col("start").is_not_null()).select(
         pl.col(ROW).cast(pl.UInt32), pl.lit("FATALITIES").alias("label"),
         pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))
     spans = pl.concat([dates, fat_spans])
-    date_values = pl.DataFrame(value_rows, schema={ROW: pl.UInt32, "event_date": pl.Date, "time_precision": pl.Int8},
-                               orient="row")
     values = fat.select(pl.col(ROW).cast(pl.UInt32), "fatalities").join(date_values, on=ROW, how="full", coalesce=True)
     return spans, values
 

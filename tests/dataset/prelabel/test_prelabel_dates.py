@@ -52,3 +52,113 @@ def test_event_without_a_date_falls_back_to_publication_week(label):
     assert [s["text"] for s in row["spans"] if s["label"] == "DATE"] == ["Monday"]
     row = label("The weather was fine.", published_at=PUB)
     assert row["event_date"] is None and row["time_precision"] is None
+
+
+# --- the vectorised path (dates_vec) against mentions()/event_date(), which stay the reference ---
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+import polars as pl  # noqa: E402
+
+from dataset.prelabel.dates import KIND_GROUPS  # noqa: E402
+from dataset.prelabel.dates_vec import date_spans  # noqa: E402
+from dataset.prelabel.lexicon import lexicon_for  # noqa: E402
+from dataset.prelabel.normalise import padded_lower  # noqa: E402
+from dataset.prelabel.spans import _check, _date_checks  # noqa: E402
+
+VEC_LANGUAGES = ("en", "nl", "fr", "de", "es")
+
+
+def _frame(rows) -> pl.DataFrame:
+    """The columns the span step hands to date_spans, for (text, language, published) rows."""
+    texts, langs, pubs = zip(*rows) if rows else ((), (), ())
+    return pl.DataFrame({"text": list(texts), "_lang": list(langs), "published_at": list(pubs)},
+                        schema={"text": pl.String, "_lang": pl.String, "published_at": pl.Date}).with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), padded_lower(pl.col("text")).alias("_pl"))
+
+
+def _checks() -> dict:
+    checks = _date_checks()
+    return {g: _check(*checks[g]) for g in KIND_GROUPS}
+
+
+def _vectorised(frame):
+    spans, values = date_spans(frame, _checks())
+    return ([(r, s, e) for r, _, s, e in spans.iter_rows()],
+            {r: (d, p) for r, d, p in values.iter_rows()})
+
+
+def _reference(frame):
+    """The former per-row loop: mentions() with the pre-check flags, then event_date()."""
+    flags = [c.alias(g) for g, c in _checks().items()]
+    spans, values = [], {}
+    for row, text, lang, pub, *opened in frame.select("_row", "text", "_lang", "published_at", *flags).iter_rows():
+        if not any(opened):
+            continue
+        found = mentions(text, lang, pub, tuple(opened))
+        spans += [(row, m.start, m.end) for m in found]
+        date, prec = event_date(found)
+        if date is not None:
+            values[row] = (date, prec)
+    return spans, values
+
+
+@pytest.mark.parametrize("text,language,date,precision", [
+    ("begonnen de gevechten al vroeg op dinsdagochtend", "nl", dt.date(2016, 5, 24), 1),
+    ("On December 13 the rebels attacked.", "en", dt.date(2015, 12, 13), 1),
+    ("Le 23/05/2016, l'armée a attaqué.", "fr", dt.date(2016, 5, 23), 1),
+    ("De baas was dit weekend in Syrië.", "nl", dt.date(2016, 5, 21), 2),
+    ("Last month the militia formed.", "en", dt.date(2016, 4, 15), 3),
+    ("Am 3. März griffen Rebellen an, gestern auch.", "de", dt.date(2016, 3, 3), 1),  # the first of equals
+    ("El 5 de mayo de 2016 y la semana pasada.", "es", dt.date(2016, 5, 18), 2),  # "5 de mayo" is no pattern
+    ("On 29 February the town fell.", "en", dt.date(2016, 2, 29), 1),
+    ("On 29 February 2015 the town fell.", "en", None, None),  # no such day: a span without a date
+])
+def test_vectorised_resolves_like_the_reference(text, language, date, precision):
+    frame = _frame([(text, language, PUB)])
+    spans, values = _vectorised(frame)
+    assert (spans, values) == _reference(frame)
+    assert spans and values.get(0, (None, None)) == (date, precision)
+
+
+def _words(language: str) -> list[str]:
+    d = lexicon_for(language).dates
+    words = [*d["months"], *d["weekdays"]]
+    for table in ("relative_days", "relative_weeks", "relative_months"):
+        words += list(d[table])
+    return words
+
+
+SEPARATORS = [" ", " ", " ", ", ", ". ", "-", "/", ".", "", "\n"]
+EXTRA = ["2016", "0000", "1999", "29", "31", "5", "05", "13", "1st", "3rd", "th", "er", "the", "on", "May",
+         "may", "week", "2016-02-29", "2015-02-29", "2016-13-01", "23/05/2016", "3.4.2016", "31.04.2016",
+         "weekend", "ochtend", "nacht", "Syrië", "é"]
+ODD = ["²", "İ", "ı", "ſ", "e\u0301", "_", "\u00a0", "١٢", "\x1c"]  # where the regex engines may disagree
+DATES = st.one_of(st.none(), st.dates(dt.date(1999, 1, 1), dt.date(2031, 12, 31)),
+                  st.sampled_from([dt.date(2016, 1, 1), dt.date(2016, 2, 29), dt.date(2016, 12, 31)]))
+
+
+@st.composite
+def _row(draw):
+    language = draw(st.sampled_from(VEC_LANGUAGES))
+    word = st.one_of(st.sampled_from(_words(language)).map(lambda w: draw(st.sampled_from([w, w.lower(), w.upper(), w.title()]))),
+                     st.sampled_from(EXTRA), st.integers(0, 2100).map(str), st.sampled_from(ODD) if draw(st.integers(0, 9)) == 0
+                     else st.sampled_from(EXTRA))
+    parts = draw(st.lists(st.tuples(word, st.sampled_from(SEPARATORS)), min_size=1, max_size=9))
+    return "".join(w + s for w, s in parts), language, draw(DATES)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_row(), min_size=1, max_size=25))
+def test_vectorised_equals_mentions_on_generated_sentences(rows):
+    frame = _frame(rows)
+    assert _vectorised(frame) == _reference(frame)
+
+
+def test_vectorised_equals_mentions_with_few_odd_rows():
+    """Odd characters send a row to mentions(); the rest of the frame stays vectorised."""
+    rows = [("Fighting resumed on Tuesday² and yesterday.", "en", PUB),
+            ("Op 3 mei trok het leger op, gisteren ook.", "nl", PUB),
+            ("Le 23/05/2016 et hier soir.", "fr", None),
+            ("On May 5th, 2016, and last week.", "en", dt.date(2016, 1, 2))]
+    frame = _frame(rows)
+    assert _vectorised(frame) == _reference(frame)
