@@ -114,9 +114,6 @@ _MONTH_ABBREVIATION = (r"(?i)\b(jan|feb|febr|mrt|mar|apr|jun|jul|aug|sep|sept|ok
 #: list marker such as "1)" (tests/dataset/test_segment.py fuzzes this against sentencex)
 _ONE_SENTENCE = r"^[\p{L}\p{M}\p{N} ,:;'\"«»“”‘’/&%\-–—]*[.!?]*$"
 _ONE_SENTENCE_LANGUAGES = ("en", "nl", "fr", "de", "es", "it", "pt", "ar")
-#: an empty kept segment, or one that starts or ends with a line break, would merge with the
-#: "\n\n" separator into other paragraphs: such articles are split as one text
-_PARAGRAPH_EDGE = r"^$|^[\r\n]|[\r\n]$"
 
 
 def _called_pieces(units: pl.DataFrame, split) -> tuple[pl.DataFrame, list[int]]:
@@ -157,9 +154,17 @@ def _split_pieces(kept: pl.DataFrame, texts: pl.DataFrame, language: pl.Series) 
     edge, or where sentencex panicked, are split whole (after a panic: into lines)."""
     segs = kept.select("art_idx", pl.col("seg_start").alias("origin"), "text",
                        language.gather(kept.get_column("art_idx")).alias("lang"))
-    whole = segs.filter(pl.col("text").str.contains(_PARAGRAPH_EDGE)).get_column("art_idx").unique()
-    segs = segs.filter(~pl.col("art_idx").is_in(whole.implode()))
-    one = pl.col("text").str.contains(_ONE_SENTENCE) & pl.col("lang").is_in(_ONE_SENTENCE_LANGUAGES)
+    text = pl.col("text")
+    # an empty segment, or one that starts or ends with a line break, would fuse with the "\n\n"
+    # separator into a different paragraph break: such articles are split whole
+    edge = (text.str.len_bytes() == 0) | text.str.starts_with("\n") | text.str.starts_with("\r") \
+        | text.str.ends_with("\n") | text.str.ends_with("\r")
+    whole = segs.filter(edge).get_column("art_idx").unique()
+    if whole.len():
+        segs = segs.filter(~pl.col("art_idx").is_in(whole.implode()))
+    segs = segs.with_columns((pl.col("lang").is_in(_ONE_SENTENCE_LANGUAGES) & text.str.contains(_ONE_SENTENCE))
+                             .alias("_one"))
+    one = pl.col("_one")
     single = segs.filter(one).select("art_idx", pl.col("text").alias("piece"), pl.col("origin").alias("start"))
     called, panicked = _called_pieces(segs.filter(~one), _sentencex)
     if panicked:
