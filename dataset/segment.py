@@ -1,12 +1,15 @@
 """Stage ``segment``: kept segments → sentences with offsets into the article's clean text.
 
 The clean text of an article is its kept segments (roles in ``SENTENCE_ROLES``) joined with
-``"\\n\\n"`` in segment order. sentencex (Rust, no model download) splits each article's clean
-text in one call; its pieces are consecutive and concatenate to the input, so offsets are
-cumulative lengths, computed in polars. Pieces are then split at every newline — separate lines
-of one body segment are separate sentences, and no sentence can cross a segment — and
-stripped by moving the offsets. The per-article Python loop only calls sentencex; nothing in
-Python runs per sentence.
+``"\\n\\n"`` in segment order. sentencex (Rust, no model download) splits text into paragraphs at
+blank lines and each paragraph on its own, so it is called per kept segment, and only where the
+segment can hold more than one sentence (a terminator before its end, a list marker, a
+language without a checked shortcut); articles whose segments touch a paragraph edge, or where
+sentencex panics, are split whole. Its pieces are consecutive and concatenate to the input, so
+offsets are cumulative lengths, computed in polars. Pieces are then split at every newline —
+separate lines of one body segment are separate sentences, and no sentence can cross a
+segment — and stripped by moving the offsets. The Python loop only calls sentencex; nothing
+in Python runs per sentence.
 
 Offsets are Python code points (polars ``len_chars`` counts the same unit), so
 ``clean_text[char_start:char_end] == text`` for every sentence.
@@ -70,8 +73,12 @@ def clean_text(segments: pl.DataFrame) -> pl.DataFrame:
     return _clean_texts(kept_segments(segments)).select("article_id", "clean_text")
 
 
-def _split(language: str, text: str, wide: bool) -> list[str]:
-    """sentencex pieces of ``text``; their concatenation is ``text``."""
+class _Panic(Exception):
+    """sentencex panicked (a Rust panic arrives as pyo3's PanicException, a BaseException)."""
+
+
+def _sentencex(language: str, text: str, wide: bool) -> list[str]:
+    """sentencex pieces of ``text``; their concatenation is ``text``. Raises :class:`_Panic`."""
     try:
         if not wide:
             return sentencex.segment(language, text)
@@ -83,10 +90,17 @@ def _split(language: str, text: str, wide: bool) -> list[str]:
         return pieces
     except Exception:
         raise
-    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
+    except BaseException as exc:
         if type(exc).__name__ != "PanicException":
             raise
-        # keep the article: whole lines become the sentences
+        raise _Panic from None
+
+
+def _split(language: str, text: str, wide: bool) -> list[str]:
+    """Pieces of a whole clean text; after a sentencex panic its lines (the article is kept)."""
+    try:
+        return _sentencex(language, text, wide)
+    except _Panic:
         return text.splitlines(keepends=True)
 
 
@@ -95,28 +109,102 @@ _MONTH_ABBREVIATION = (r"(?i)\b(jan|feb|febr|mrt|mar|apr|jun|jul|aug|sep|sept|ok
                        r"janv|févr|avr|juil|déc|ene|dic)\.$")
 
 
+#: a segment made only of these characters, with sentence-ending punctuation at most at its
+#: very end, is one sentence for sentencex in these languages: its breaks need a terminator or a
+#: list marker such as "1)" (tests/dataset/test_segment.py fuzzes this against sentencex)
+_ONE_SENTENCE = r"^[\p{L}\p{M}\p{N} ,:;'\"«»“”‘’/&%\-–—]*[.!?]*$"
+_ONE_SENTENCE_LANGUAGES = ("en", "nl", "fr", "de", "es", "it", "pt", "ar")
+
+
+def _called_pieces(units: pl.DataFrame, split) -> tuple[pl.DataFrame, list[int]]:
+    """Call ``split(language, text, wide)`` on each unit (``art_idx, origin, text, lang``):
+    rows ``art_idx, piece, start`` (``origin`` + the piece's offset in the unit), and the
+    articles whose call panicked."""
+    wide = units.get_column("text").str.contains_any(_WIDE_SPACES).to_list()
+    found, counts, panicked = [], [], []
+    for art, lang, text, is_wide in zip(units.get_column("art_idx").to_list(), units.get_column("lang").to_list(),
+                                        units.get_column("text").to_list(), wide):
+        try:
+            pieces = split(lang, text, is_wide)
+        except _Panic:
+            panicked.append(art)
+            pieces = []
+        found.append(pieces)
+        counts.append(len(pieces))
+    # pieces concatenate to their unit: offsets are running sums of lengths, shifted per unit
+    origin = units.get_column("origin") - (units.get_column("text").str.len_chars().cast(pl.Int64).cum_sum()
+                                           - units.get_column("text").str.len_chars().cast(pl.Int64))
+    repeat = pl.Series(counts, dtype=pl.Int64)
+    pieces = pl.DataFrame({
+        "art_idx": units.get_column("art_idx").repeat_by(repeat).explode(),
+        "piece": pl.Series(list(chain.from_iterable(found)), dtype=pl.String),
+        "_shift": origin.repeat_by(repeat).explode(),
+    }).drop_nulls("piece")
+    length = pl.col("piece").str.len_chars().cast(pl.Int64)
+    return pieces.select("art_idx", "piece", (length.cum_sum() - length + pl.col("_shift")).alias("start")), panicked
+
+
+def _split_pieces(kept: pl.DataFrame, texts: pl.DataFrame, language: pl.Series) -> pl.DataFrame:
+    """sentencex pieces of each article's clean text (rows ``art_idx, piece, start``, in text order,
+    without the "\n\n" between segments).
+
+    sentencex cuts its input into paragraphs at blank lines and splits each on its own, so
+    splitting every kept segment alone gives the pieces of the whole text; segments that are
+    one sentence (:data:`_ONE_SENTENCE`) need no call. Articles with a segment at a paragraph
+    edge, or where sentencex panicked, are split whole (after a panic: into lines)."""
+    segs = kept.select("art_idx", pl.col("seg_start").alias("origin"), "text",
+                       language.gather(kept.get_column("art_idx")).alias("lang"))
+    text = pl.col("text")
+    # an empty segment, or one that starts or ends with a line break, would fuse with the "\n\n"
+    # separator into a different paragraph break: such articles are split whole
+    edge = (text.str.len_bytes() == 0) | text.str.starts_with("\n") | text.str.starts_with("\r") \
+        | text.str.ends_with("\n") | text.str.ends_with("\r")
+    whole = segs.filter(edge).get_column("art_idx").unique()
+    if whole.len():
+        segs = segs.filter(~pl.col("art_idx").is_in(whole.implode()))
+    segs = segs.with_columns((pl.col("lang").is_in(_ONE_SENTENCE_LANGUAGES) & text.str.contains(_ONE_SENTENCE))
+                             .alias("_one"))
+    one = pl.col("_one")
+    single = segs.filter(one).select("art_idx", pl.col("text").alias("piece"), pl.col("origin").alias("start"))
+    called, panicked = _called_pieces(segs.filter(~one), _sentencex)
+    if panicked:
+        whole = pl.concat([whole, pl.Series(panicked, dtype=whole.dtype)]).unique()
+        single = single.filter(~pl.col("art_idx").is_in(whole.implode()))
+        called = called.filter(~pl.col("art_idx").is_in(whole.implode()))
+    parts = [single, called]
+    if whole.len():
+        articles = texts.with_columns(language.alias("lang")).filter(pl.col("art_idx").is_in(whole.implode()))
+        articles = articles.select("art_idx", pl.lit(0, pl.Int64).alias("origin"), pl.col("clean_text").alias("text"),
+                                   "lang")
+        parts.append(_called_pieces(articles, _split)[0])
+    return pl.concat(parts).sort("art_idx", "start")
+
+
 def _rejoin_abbreviations(pieces: pl.DataFrame) -> pl.DataFrame:
     """Merge pieces sentencex cut after an abbreviation (it splits "o.a. om" and "jan. 2016").
 
     A sentence in news text does not start with a lower-case letter, so a piece that does
-    continues the previous one when that one ended with a period on the same line; so does a
+    continues the previous one (right before it, not in another segment) when that one ended with
+    a period on the same line; so does a
     number after a month abbreviation. Only the few pieces that start with a lower-case letter
     or a digit are examined further (anchored checks and short tails keep this cheap).
     """
     head = pl.col("piece").str.strip_chars_start().str.slice(0, 1)
     candidates = pieces.with_row_index("_row").filter(
         head.str.contains(r"^[\p{Ll}\d]") & (pl.col("_row") > 0)
-    ).select("_row", "art_idx", head.str.contains(r"^\d").alias("_digit"))
+    ).select("_row", "art_idx", "start", head.str.contains(r"^\d").alias("_digit"))
     if candidates.height == 0:
         return pieces
     prev_rows = candidates.get_column("_row") - 1
     prev = pl.DataFrame({
         "art": pieces.get_column("art_idx").gather(prev_rows),
+        "prev_end": pieces.get_column("end").gather(prev_rows),
         # the previous piece without trailing spaces/tabs (a newline there means a line end)
         "tail": pieces.get_column("piece").gather(prev_rows).str.strip_chars_end(" \t").str.tail(8),
     })
     cont_rows = pl.concat([candidates, prev], how="horizontal").filter(
-        (pl.col("art") == pl.col("art_idx")) & pl.col("tail").str.ends_with(".")
+        (pl.col("art") == pl.col("art_idx")) & (pl.col("prev_end") == pl.col("start"))
+        & pl.col("tail").str.ends_with(".")
         & (~pl.col("_digit") | pl.col("tail").str.contains(_MONTH_ABBREVIATION))
     ).get_column("_row")
     if cont_rows.len() == 0:
@@ -179,29 +267,20 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
     declared = article_languages(texts, articles)
 
     # sentencex needs a language it knows; an undetermined article is split with English rules
-    split_lang = declared.select(pl.coalesce("given", "guess", pl.lit("en"))).to_series().to_list()
-    wide = texts.get_column("clean_text").str.contains_any(_WIDE_SPACES).to_list()
-    split = [_split(lang, text, is_wide)
-             for lang, text, is_wide in zip(split_lang, texts.get_column("clean_text").to_list(), wide)]
-    # one flat string column plus a count per article: building a list column from Python
-    # lists costs ~3× more than the split itself
-    counts = pl.Series([len(p) for p in split], dtype=pl.Int64)
-    flat = pl.Series("piece", list(chain.from_iterable(split)), dtype=pl.String)
-    # where each article's text starts if all texts of the batch were laid end to end
-    base = (texts.get_column("clean_text").str.len_chars().cast(pl.Int64).cum_sum()
-            - texts.get_column("clean_text").str.len_chars().cast(pl.Int64))
-
-    # Work in a frame that holds no article text: exploding next to a big text column copies
-    # it into every row (measured 8× slower). Pieces are consecutive, so a running sum of
-    # lengths minus the article's base is each piece's end offset (no per-group window).
+    split_lang = declared.select(pl.coalesce("given", "guess", pl.lit("en"))).to_series()
+    pieces = _split_pieces(kept, texts, split_lang)
+    # Each piece is cut at its newlines (inclusive); a sub-piece's end offset is the running
+    # sum of lengths plus its piece's shift (no per-group window, no article text in the frame)
+    length = pl.col("piece").str.len_chars().cast(pl.Int64)
     pieces = (
-        pl.DataFrame({"art_idx": texts.get_column("art_idx").repeat_by(counts).explode(), "piece": flat})
+        pieces.with_columns((pl.col("start") - (length.cum_sum() - length)).alias("_shift"))
         .with_columns(pl.col("piece").str.split("\n", inclusive=True))
         .explode("piece")
         .drop_nulls("piece")
-        .with_columns(pl.col("piece").str.len_chars().cast(pl.Int64).alias("len"))
-        .with_columns((pl.col("len").cum_sum() - pl.lit(base).gather(pl.col("art_idx"))).alias("end"))
+        .with_columns(length.alias("len"))
+        .with_columns((pl.col("len").cum_sum() + pl.col("_shift")).alias("end"))
         .with_columns((pl.col("end") - pl.col("len")).alias("start"))
+        .select("art_idx", "piece", "len", "end", "start")
     )
     pieces = _rejoin_abbreviations(pieces)
 

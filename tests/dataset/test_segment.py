@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+import sentencex
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import dataset.segment as segment_module
 from dataset.segment import SENTENCE_COLUMNS, clean_text, segment, segment_articles
 from schemas.pipeline import SENTENCE_ROLES, Sentence
 from schemas.validation import validate
@@ -198,4 +200,36 @@ def test_other_interrupts_are_not_swallowed(monkeypatch):
 
     monkeypatch.setattr(segment_module.sentencex, "segment", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        segment_articles(segments_frame([("x", "body", "Eerste zin.")]))
+        # two sentences: a one-sentence segment never reaches sentencex
+        segment_articles(segments_frame([("x", "body", "Eerste zin. Tweede zin.")]))
+
+
+# characters of the one-sentence shortcut plus those that make sentencex split ("1) ", ".")
+SHORTCUT_PIECES = st.sampled_from([
+    "Raqqa", "Dr", "U.S", "jan", "e.g", "Yahoo", "St", "i", "iv", "A", "ß", "İ", "é", "e\u0301", "الرقة", "東京",
+    "2016", "1) ", "a) ", "- ", "[1]", " ", ",", ":", ";", "'", '"', "«", "»", "\u201c", "\u2019", "/", "&", "%",
+    "-", "\u2013", ".", "!", "?", "...", "(", ")", "\n",
+])
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(SHORTCUT_PIECES, min_size=1, max_size=30).map("".join),
+       st.sampled_from(segment_module._ONE_SENTENCE_LANGUAGES))
+def test_one_sentence_shortcut_agrees_with_sentencex(text, language):
+    text = text.strip()
+    if text and pl.Series([text]).str.contains(segment_module._ONE_SENTENCE).item():
+        assert sentencex.segment(language, text) == [text]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(SEGMENT_TEXT.map(str.strip).filter(bool), min_size=1, max_size=5),
+       st.sampled_from(["nl", "en", "fr", "ar"]))
+def test_sentencex_splits_paragraphs_independently(texts, language):
+    # what lets segment_articles call sentencex per segment instead of per article
+    try:
+        whole = sentencex.segment(language, "\n\n".join(texts))
+        parts = [sentencex.segment(language, t) for t in texts]
+    except BaseException as exc:  # a Rust panic: covered by the whole-article fallback
+        assume(type(exc).__name__ != "PanicException")
+        raise
+    assert whole == [p for i, pieces in enumerate(parts) for p in ((["\n\n"] if i else []) + pieces)]
