@@ -89,35 +89,12 @@ def normalise_code(code: pl.Expr) -> pl.Expr:
     return pl.when(base.str.contains(r"^[a-z]{2,3}$")).then(base).otherwise(None)
 
 
-def _text_key(text: pl.Expr) -> pl.Expr:
-    return text.hash()
-
-
 def detect(texts: pl.Series, min_margin: float = MIN_MARGIN) -> pl.Series:
     """Language per text where the evidence is clear, else null; one-word texts are ``und``.
 
     Vectorised: one Aho–Corasick pass, one list sum, bit unpacking; no Python loop over rows.
-    Stopwords match in lower case or capitalised (all-caps text counts as undecided). Each
-    distinct text is scored once (news repeats lines: wire copies, recurring captions).
+    Stopwords match in lower case or capitalised (all-caps text counts as undecided).
     """
-    # distinct by a 64-bit hash (cheap to group); a row whose text differs from the text that
-    # was scored for its hash (a collision) is scored on its own
-    frame = pl.DataFrame({"text": texts}).with_columns(_text_key(pl.col("text")).alias("_h"))
-    firsts = frame.filter(pl.col("_h").is_first_distinct())
-    if firsts.height == frame.height:
-        return _detect_each(texts, min_margin).rename(texts.name or "language")
-    scored = firsts.select("_h", pl.col("text").alias("_scored"), _detect_each(firsts.get_column("text"), min_margin))
-    out = frame.join(scored, on="_h", how="left", maintain_order="left")
-    collided = out.select(pl.col("_scored").ne_missing(pl.col("text"))).to_series()
-    language = out.get_column("language")
-    if collided.any():
-        at = collided.arg_true()
-        language = language.scatter(at, _detect_each(texts.gather(at), min_margin))
-    return language.rename(texts.name or "language")
-
-
-def _detect_each(texts: pl.Series, min_margin: float) -> pl.Series:
-    """:func:`detect` scoring every row."""
     patterns, packed = _patterns()
     # one chunk: extract_many builds its automaton once per chunk (measured 15× slower on a
     # frame concatenated from many pieces)
@@ -166,7 +143,7 @@ def _detect_each(texts: pl.Series, min_margin: float) -> pl.Series:
     if open_rows.height:
         frame = frame.join(open_rows, on="row", how="left", maintain_order="left").with_columns(
             pl.coalesce("language", "script").alias("language"))
-    return frame.get_column("language").rename("language")
+    return frame.get_column("language").rename(texts.name or "language")
 
 
 def sentence_languages(texts: pl.Series, fallback: pl.Series) -> pl.Series:

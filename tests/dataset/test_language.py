@@ -107,20 +107,3 @@ def test_stopword_lists_are_data_files_for_every_profile_language():
     assert set(lists) == set(PROFILE_LANGUAGES)
     assert all(len(words) >= 50 for words in lists.values())
     assert "is" in lists["nl"] and "is" in lists["en"]  # shared words are allowed (they weigh less)
-
-
-REPEATED = pl.Series([text for _, text in HAND_MADE] * 3 + ["", None, "Raqqa", "Raqqa"], dtype=pl.String)
-
-
-def test_repeated_texts_are_scored_once_with_the_same_result():
-    import dataset.language as language
-
-    assert detect(REPEATED).to_list() == language._detect_each(REPEATED, language.MIN_MARGIN).to_list()
-
-
-def test_a_key_collision_still_scores_each_text(monkeypatch):
-    import dataset.language as language
-
-    expected = language._detect_each(REPEATED, language.MIN_MARGIN).to_list()
-    monkeypatch.setattr(language, "_text_key", lambda text: pl.lit(0, pl.UInt64))  # every text collides
-    assert detect(REPEATED).to_list() == expected
