@@ -6,7 +6,8 @@ names its stage) and writes their outputs::
     discover → ingest (batches) → clean → segment → prelabel → validate → write
 
 Articles are processed in batches of ``batch_size`` records (default
-:data:`DEFAULT_BATCH_SIZE`) and every table is streamed to Parquet, so memory stays flat however
+:data:`DEFAULT_BATCH_SIZE`) and at most about 16 MiB of article text
+(:data:`dataset.ingest.DEFAULT_BATCH_BYTES`), and every table is streamed to Parquet, so memory stays flat however
 large the input. Three threads form a pipeline: the main thread ingests, cleans and segments
 batch i+1 while a worker pre-labels batch i and a writer validates and writes batch i-1; each
 hand-over takes results strictly in input order, so the output bytes do not depend on the
@@ -64,7 +65,8 @@ METADATA = ("title", "source", "url", "published_at")
 #: articles per batch. Every batch pays fixed costs (building the pre-labeller's Aho–Corasick
 #: automata, pandera's per-validation set-up, a Parquet row group per table), so small batches
 #: are slow: at 2,000 articles (~14k sentences) those costs were over half the build time. At
-#: 10,000 articles the build's peak RSS stays around 0.7 GB, flat in the input size.
+#: 10,000 short articles the build's peak RSS stays around 0.8 GB, flat in the input size; long
+#: articles are bounded by the text cap of :data:`dataset.ingest.DEFAULT_BATCH_BYTES` instead.
 DEFAULT_BATCH_SIZE = 10_000
 #: inputs smaller than this finish before a progress bar is worth drawing
 PROGRESS_MIN_BYTES = 4 << 20

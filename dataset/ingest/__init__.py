@@ -25,14 +25,53 @@ from dataset.ingest.discover import EXTENSIONS, FORMATS, discover, format_of
 from dataset.ingest.readers import RAW_SCHEMA, READERS
 from dataset.ingest.records import OUTPUT_SCHEMA, DuplicateIds, normalise_batch
 
-__all__ = ["discover", "ingest", "iter_ingest", "EXTENSIONS", "FORMATS", "MAX_RECORD_BYTES",
+__all__ = ["discover", "ingest", "iter_ingest", "DEFAULT_BATCH_BYTES", "EXTENSIONS", "FORMATS", "MAX_RECORD_BYTES",
            "OUTPUT_SCHEMA", "format_of"]
 
 
-def _raw_batches(sources: pl.DataFrame, batch_size: int) -> Iterator[pl.DataFrame]:
-    """Reader output regrouped, in input order, into frames of about ``batch_size`` records."""
+#: article text per batch. Memory in flight is about 50× a batch's text (three batches in the
+#: build's pipeline, each as segments, sentences with their neighbours and spans), so a record
+#: count alone is no bound: 10,000 news-length articles (5 KB) peaked at 2.9 GB. 16 MiB keeps
+#: the build near 1 GB whatever the article length.
+DEFAULT_BATCH_BYTES = 16 << 20
+_TEXT_FIELDS = ("text", "html")
+
+
+def _text_bytes(part: pl.DataFrame | list[dict]) -> pl.Series:
+    """Bytes of article text (text + html) per record."""
+    if isinstance(part, pl.DataFrame):
+        cols = [pl.col(c).str.len_bytes().fill_null(0) for c in _TEXT_FIELDS
+                if c in part.columns and part.schema[c] == pl.String]
+        return part.select(pl.sum_horizontal(cols).cast(pl.Int64) if cols else pl.repeat(0, pl.len(), dtype=pl.Int64)
+                           ).to_series()
+    return pl.Series([sum(len(r.get(c) or "") for c in _TEXT_FIELDS if isinstance(r.get(c), str)) for r in part],
+                     dtype=pl.Int64)
+
+
+def _slices(part: pl.DataFrame | list[dict], room: int, max_bytes: int) -> list[tuple[pl.DataFrame | list[dict], int]]:
+    """``part`` cut so that the first slice fits ``room`` (what the current batch still holds)
+    and the others ``max_bytes``: (slice, its text bytes). A record is never cut; one larger
+    than the limit makes a slice of its own."""
+    sizes = _text_bytes(part).to_list()
+    if sum(sizes) <= room:
+        return [(part, sum(sizes))]
+    out, start, used, cap = [], 0, 0, room
+    for i, size in enumerate(sizes):  # only chunks that overflow a batch get here
+        if used + size > cap:
+            if i > start:
+                out.append((part[start:i], used))
+                start, used = i, 0
+            cap = max_bytes
+        used += size
+    out.append((part[start:], used))
+    return out
+
+
+def _raw_batches(sources: pl.DataFrame, batch_size: int, max_bytes: int) -> Iterator[pl.DataFrame]:
+    """Reader output regrouped, in input order, into frames of about ``batch_size`` records and
+    at most about ``max_bytes`` of article text (a larger single record makes its own batch)."""
     parts: list[pl.DataFrame | list[dict]] = []
-    pending = 0
+    pending = pending_bytes = 0
 
     def as_frame(part: pl.DataFrame | list[dict]) -> pl.DataFrame:
         frame = part if isinstance(part, pl.DataFrame) else pl.DataFrame(part, schema=RAW_SCHEMA)
@@ -43,25 +82,32 @@ def _raw_batches(sources: pl.DataFrame, batch_size: int) -> Iterator[pl.DataFram
         reader = READERS[fmt]
         chunks = reader(path) if fmt in ("txt", "html") else reader(path, batch_size=batch_size)
         for chunk in chunks:
-            if isinstance(chunk, list) and parts and isinstance(parts[-1], list):
-                parts[-1].extend(chunk)  # many one-record files: one frame, not thousands
-            else:
-                parts.append(chunk)
-            pending += len(chunk)
-            if pending >= batch_size:
-                yield pl.concat([as_frame(p) for p in parts], how="vertical")
-                parts, pending = [], 0
+            for piece, size in _slices(chunk, max_bytes - pending_bytes, max_bytes):
+                if pending and pending_bytes + size > max_bytes:
+                    yield pl.concat([as_frame(p) for p in parts], how="vertical")
+                    parts, pending, pending_bytes = [], 0, 0
+                if isinstance(piece, list) and parts and isinstance(parts[-1], list):
+                    parts[-1].extend(piece)  # many one-record files: one frame, not thousands
+                else:
+                    parts.append(piece)
+                pending += len(piece)
+                pending_bytes += size
+                if pending >= batch_size or pending_bytes >= max_bytes:
+                    yield pl.concat([as_frame(p) for p in parts], how="vertical")
+                    parts, pending, pending_bytes = [], 0, 0
     if pending:
         yield pl.concat([as_frame(p) for p in parts], how="vertical")
 
 
-def iter_ingest(sources: pl.DataFrame, batch_size: int = 2000) -> Iterator[pl.DataFrame]:
-    """Same rows as :func:`ingest`, in batches of about ``batch_size`` records, memory bounded
-    by the batch (JSONL is streamed by lines, CSV and Parquet in batches). Duplicate article ids
-    are detected across the whole run: the first one wins, later ones are quarantined as
-    ``duplicate_article_id`` (the message says whether it is an exact repeat)."""
+def iter_ingest(sources: pl.DataFrame, batch_size: int = 2000,
+                max_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[pl.DataFrame]:
+    """Same rows as :func:`ingest`, in batches of about ``batch_size`` records and at most about
+    ``max_bytes`` of article text, memory bounded by the batch (JSONL is streamed by lines, CSV
+    and Parquet in batches). Duplicate article ids are detected across the whole run: the first
+    one wins, later ones are quarantined as ``duplicate_article_id`` (the message says whether
+    it is an exact repeat)."""
     seen = DuplicateIds()
-    for raw in _raw_batches(sources, batch_size):
+    for raw in _raw_batches(sources, batch_size, max_bytes):
         yield seen.assign(normalise_batch(raw))
 
 

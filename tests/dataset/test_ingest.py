@@ -192,6 +192,22 @@ def test_iter_ingest_batches_equal_ingest(tmp_path):
     assert pl.concat(batches).equals(ingest(sources))
 
 
+def test_batches_are_capped_by_text_bytes_long_articles(tmp_path):
+    # 40 articles of 1,000 bytes with a 4,500-byte cap: batches of 4 (and a 5,000-byte article
+    # alone), however many records batch_size allows — memory follows text, not record counts
+    lines = [{"id": f"l{i}", "text": ("Word " * 200)[:1000]} for i in range(40)]
+    lines.insert(10, {"id": "huge", "text": "x" * 5000})
+    path = tmp_path / "long.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    (tmp_path / "z.txt").write_text("Title\n\n" + "y" * 900, encoding="utf-8")
+    sources, _ = discover([tmp_path])
+    batches = list(iter_ingest(sources, batch_size=10_000, max_bytes=4_500))
+    sizes = [int(b["text"].str.len_bytes().sum()) for b in batches]
+    assert all(size <= 4_500 or b.height == 1 for size, b in zip(sizes, batches))
+    assert any(b.height == 1 and b["article_id"][0] == "huge" for b in batches)
+    assert pl.concat(batches).equals(ingest(sources))  # same rows, same order
+
+
 def test_ids_are_stable_across_runs(tmp_path):
     (tmp_path / "x.txt").write_text("Same title\n\nSame text.", encoding="utf-8")
     first = run(tmp_path)["article_id"].to_list()
