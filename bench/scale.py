@@ -119,7 +119,7 @@ def synthesise_export(n_annotations: int, path: Path, seed: int = 11) -> dict:
     return {"tasks": n_tasks, "annotations": written, "bytes": path.stat().st_size}
 
 
-def run_builds(sizes: list[int], work: Path, batch_size: int) -> list[dict]:
+def run_builds(sizes: list[int], work: Path, batch_size: int | None) -> list[dict]:
     bb = _bench_build()
     results = []
     for n in sizes:
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000000,5000000", help="sentence counts to build, comma-separated")
     ap.add_argument("--annotations", type=int, default=100_000, help="annotations in the synthetic export")
-    ap.add_argument("--batch-size", type=int, default=2000)
+    ap.add_argument("--batch-size", type=int, default=None, help="articles per batch (default: build's)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 20k sentences, 2k annotations")
     ap.add_argument("--skip-build", action="store_true", help="only the pull/agreement part")
     ap.add_argument("--keep", type=Path, help="keep corpora and outputs in this directory")
