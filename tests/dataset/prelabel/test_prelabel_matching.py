@@ -7,6 +7,9 @@ from hypothesis import given, settings, strategies as st
 from dataset.prelabel.matcher import match, prepare
 from dataset.prelabel.normalise import normalise_term
 
+import polars as pl
+
+from dataset.prelabel import prelabel
 from prelabel_helpers import sentences
 
 
@@ -70,3 +73,20 @@ def test_prepare_keeps_length():
 def test_unknown_language_falls_back_to_english(label):
     assert label("Heavy clashes broke out.", language="xx")["sub_event_type"] == "Armed clash"
     assert label("Heavy clashes broke out.", language=None)["sub_event_type"] == "Armed clash"
+
+
+def test_a_sentences_labels_do_not_depend_on_its_batch():
+    # the evidence order once followed a join's input sizes: alone vs among 5,000 rows differed
+    texts = [
+        "Heavy fighting broke out on Monday between Syrian government troops and rebel factions.",
+        "Several fighters on both sides were killed in the clashes, the observatory said.",
+        "Protesters marched to parliament and police fired tear gas at the crowd.",
+        "An IED exploded near a checkpoint, killing two soldiers and wounding a civilian.",
+        "Het leger heeft de stad heroverd na zware gevechten met IS.",
+    ]
+    alone = prelabel(sentences(texts))
+    filler = ["Troops shelled the village.", "The minister spoke about the economy."] * 2500
+    among = prelabel(sentences(texts + filler)).head(len(texts))
+    assert among.drop("sentence_id").equals(alone.drop("sentence_id"))
+    one_by_one = pl.concat([prelabel(sentences([t])) for t in texts])
+    assert one_by_one.drop("sentence_id").equals(alone.drop("sentence_id"))
