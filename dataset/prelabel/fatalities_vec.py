@@ -62,31 +62,28 @@ def _prev(col: str) -> pl.Expr:
     return pl.when(pl.col(ROW).shift(1) == pl.col(ROW)).then(pl.col(col).shift(1))
 
 
-def _row_first(value: pl.Expr) -> pl.Expr:
-    """``value`` at the first row of each sentence (rows of a sentence are contiguous)."""
-    starts = pl.col(ROW) != pl.col(ROW).shift(1).fill_null(-1)
-    return pl.when(starts).then(value).forward_fill()
+def _row_start(value: pl.Expr) -> pl.Expr:
+    """``value`` at the first position of the sentence (rows of a sentence are contiguous):
+    subtracting it turns a running count over the frame into one per sentence."""
+    first = (pl.col(ROW) != pl.col(ROW).shift(1)).fill_null(True)
+    return pl.when(first).then(value).forward_fill()
 
 
-def _cum_in_row(flag: pl.Expr) -> pl.Expr:
-    """Running count of ``flag`` within each sentence (a global running sum minus the count
-    before the sentence: cheaper than ``cum_sum().over``)."""
-    x = flag.cast(pl.Int64)
-    total = x.cum_sum()
-    return total - _row_first(total - x)
+def _row_cum_sum(value: pl.Expr) -> pl.Expr:
+    """Running sum inside each sentence (what ``cum_sum().over(_row)`` gives, without grouping)."""
+    total = value.cum_sum()
+    return total - _row_start(total - value)
 
 
 def _tokens(rows: pl.DataFrame) -> pl.DataFrame:
-    # one flat frame of pieces: running sums over the whole frame give each piece's offset in its
-    # padded text (list.eval per sentence is three times slower)
-    toks = rows.select(ROW, "_lang", pl.col("_pl").str.split(" ").alias("tok")).explode("tok")
+    pieces = rows.select(ROW, "_lang", pl.col("_pl").str.split(" ").alias("tok")).explode("tok")
+    # offset of every piece in the padded text, then keep the non-empty words with their index
     step = pl.col("tok").str.len_chars().cast(pl.Int64) + 1
-    before = step.cum_sum() - step
-    toks = toks.with_columns((before - _row_first(before)).alias("pstart"))
-    toks = toks.filter(pl.col("tok") != "")
-    at = pl.int_range(pl.len(), dtype=pl.Int64)
-    toks = toks.with_columns((at - _row_first(at)).alias("k"), (pl.col("pstart") - 1).alias("start"))
-    toks = toks.with_columns((pl.col("start") + pl.col("tok").str.len_chars()).alias("end")).drop("pstart")
+    pos = step.cum_sum() - step
+    idx = pl.int_range(pl.len(), dtype=pl.Int64)
+    toks = pieces.with_columns((pos - _row_start(pos) - 1).alias("start")).filter(pl.col("tok") != "")
+    toks = toks.with_columns((idx - _row_start(idx)).alias("k"),
+                             (pl.col("start") + pl.col("tok").str.len_chars()).alias("end"))
     toks = toks.with_columns(
         _next("tok").alias("_t1"), _next("tok", 2).alias("_t2"), _next("start").alias("_nstart"),
         _next("end").alias("_e1"), _next("end", 2).alias("_e2"))
@@ -98,27 +95,23 @@ def _tokens(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _flag_tables() -> tuple[tuple[str, pl.DataFrame], ...]:
-    """Per phrase length n: (column of the n-gram, its flags d/o/q and value v by language)."""
-    table = phrase_table()
-    out = []
-    for n, col in ((1, "tok"), (2, "g2"), (3, "g3")):
-        flags = table.filter(pl.col("n") == n).group_by("_lang", "gram", maintain_order=True).agg(
-            (pl.col("kind") == "death").any().alias(f"d{n}"),
-            (pl.col("kind") == "other").any().alias(f"o{n}"),
-            (pl.col("kind") == "qual").any().alias(f"q{n}"),
-            pl.col("value").filter(pl.col("kind") == "number").first().alias(f"v{n}"),
-        ).rename({"gram": col})
-        out.append((col, flags))
-    return tuple(out)
+@functools.lru_cache(maxsize=None)
+def phrase_flags(n: int) -> pl.DataFrame:
+    """_lang, gram and the flags of the n-word phrases: death ``d<n>``, other ``o<n>``,
+    qualifier ``q<n>`` and number value ``v<n>`` (one row per language and phrase)."""
+    return phrase_table().filter(pl.col("n") == n).group_by("_lang", "gram", maintain_order=True).agg(
+        (pl.col("kind") == "death").any().alias(f"d{n}"),
+        (pl.col("kind") == "other").any().alias(f"o{n}"),
+        (pl.col("kind") == "qual").any().alias(f"q{n}"),
+        pl.col("value").filter(pl.col("kind") == "number").first().alias(f"v{n}"),
+    )
 
 
 def _classify(toks: pl.DataFrame) -> pl.DataFrame:
     out = toks
-    for col, flags in _flag_tables():
-        out = out.join(flags, on=["_lang", col], how="left")
-    out = out.sort(ROW, "k")  # joins do not keep row order; shifts below need it
+    for n, col in ((1, "tok"), (2, "g2"), (3, "g3")):
+        # the shifts below need the (_row, k) order the words come in
+        out = out.join(phrase_flags(n).rename({"gram": col}), on=["_lang", col], how="left", maintain_order="left")
     any_ = lambda p: pl.any_horizontal([pl.col(f"{p}{n}").fill_null(False) for n in (1, 2, 3)])  # noqa: E731
     digits = pl.col("tok").str.contains(r"^\d+$")
     year = (pl.col("tok").str.len_chars() == 4) & pl.col("tok").cast(pl.Int64, strict=False).is_between(1900, 2100)
@@ -144,7 +137,7 @@ def _classify(toks: pl.DataFrame) -> pl.DataFrame:
         # the 3-digit group after a joined number is not a word of its own
         (_prev("_grp").fill_null(False) & (_prev("k") == pl.col("k") - 1).fill_null(False)).alias("_cont"))
     # positions count the joined number once: shift later words of the row back by one per join
-    out = out.with_columns(_cum_in_row(pl.col("_cont")).alias("_shift"))
+    out = out.with_columns(_row_cum_sum(pl.col("_cont").cast(pl.Int64)).alias("_shift"))
     return out.filter(~pl.col("_cont")).with_columns((pl.col("k") - pl.col("_shift")).alias("k"))
 
 
@@ -158,7 +151,7 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("_sepc").is_in([",", "."])).then(1).otherwise(0).alias("_sep")).drop("text", "_sepc")
     toks = _classify(toks)
     # non-qualifier words up to each word (words that are not candidates are never qualifiers)
-    toks = toks.with_columns(_cum_in_row(pl.col("qual")).alias("_cq")).with_columns(
+    toks = toks.with_columns(_row_cum_sum(pl.col("qual").cast(pl.Int64)).alias("_cq")).with_columns(
         (pl.col("k") + 1 - pl.col("_cq")).alias("c"))
     # numbers are read left to right; a number inside a longer one is skipped
     nums = toks.filter(pl.col("value").is_not_null()).sort(ROW, "k")
@@ -187,11 +180,13 @@ def fatalities_frame(rows: pl.DataFrame) -> pl.DataFrame:
     """``rows``: _row, _lang, _pl, text, suicide (bool). Returns _row, fatalities, start, end
     (start/end null when the count is only the suicide bomber)."""
     found = counts(rows)
-    out = rows.select(ROW, "_lang", "_pl", "suicide").join(found, on=ROW, how="left")
+    # the "including" phrases matter only for suicide bombings: scan those rows alone
     including = pl.lit(False)
     for lang, phrases in including_phrases().items():
         if phrases:
             including = including | ((pl.col("_lang") == lang) & pl.col("_pl").str.contains_any(phrases))
-    bomber = pl.col("suicide") & ~including
+    bombers = rows.filter(pl.col("suicide")).filter(~including)[ROW]
+    bomber = pl.col(ROW).is_in(bombers.implode())
     value = pl.when(bomber).then(pl.col("value").fill_null(0) + 1).otherwise(pl.col("value"))
+    out = rows.select(ROW).join(found, on=ROW, how="left")
     return out.select(ROW, value.alias("fatalities"), "start", "end").filter(pl.col("fatalities").is_not_null())

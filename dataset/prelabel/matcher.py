@@ -58,18 +58,25 @@ def _hits(part: pl.DataFrame, table: pl.DataFrame) -> tuple[pl.DataFrame, list[t
     return found, [(col, t) for col, _, t in passes]
 
 
+@functools.lru_cache(maxsize=None)
+def evidence_table(language: str) -> pl.DataFrame:
+    """The trigger rows of :func:`term_table` with their evidence string ``key=term`` (built once
+    per language instead of once per hit; cues and death words are not evidence)."""
+    is_trigger = pl.col("key").str.starts_with("T:") | pl.col("key").str.starts_with("W:")
+    return term_table(language).filter(is_trigger).select(
+        "pattern", "cased", (pl.col("key") + "=" + pl.col("term")).alias("evidence"))
+
+
 def _row_terms(found: pl.DataFrame, passes: list[tuple[str, pl.DataFrame]], language: str) -> pl.DataFrame:
-    """Trigger terms (``key=term``) per row with hits, in the order found (lower-case pass, then
-    acronyms; each in text order). The join keeps that order explicitly: left to itself its
+    """Trigger terms (``key=term``) per row with trigger hits, in the order found (lower-case pass,
+    then acronyms; each in text order). The join keeps that order explicitly: left to itself its
     output order follows the sizes of its inputs, so a sentence's evidence would depend on the
     batch it was pre-labelled in."""
     frames = [found.select(ROW, pl.col(col).alias("pattern")).explode("pattern").drop_nulls("pattern")
               .with_columns(pl.lit(col == "_h1").alias("cased")) for col, _ in passes]
-    hits = pl.concat(frames).join(term_table(language), on=["pattern", "cased"], how="inner",
+    hits = pl.concat(frames).join(evidence_table(language), on=["pattern", "cased"], how="inner",
                                   maintain_order="left_right")
-    is_trigger = pl.col("key").str.starts_with("T:") | pl.col("key").str.starts_with("W:")
-    return hits.group_by(ROW).agg(
-        (pl.col("key") + "=" + pl.col("term")).filter(is_trigger).unique(maintain_order=True).alias("terms"))
+    return hits.group_by(ROW).agg(pl.col("evidence").unique(maintain_order=True).alias("terms"))
 
 
 def _row_keys(part: pl.DataFrame, language: str) -> pl.DataFrame:

@@ -158,8 +158,22 @@ def _resolve_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
 
 
 def _actors(ents: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
-    actors = ents.filter(pl.col("label") == "ACTOR").join(labels, on=ROW, how="left").with_columns(
-        pl.coalesce("name", "text").alias("actor"))
+    actors = ents.filter(pl.col("label") == "ACTOR").with_columns(pl.coalesce("name", "text").alias("actor"))
+    # a sentence naming one actor needs no ranking: it is actor1 and there is no actor2
+    several = pl.col(ROW).is_duplicated()
+    single = actors.filter(~several).select(ROW, pl.col("actor").alias("actor1"), pl.col("inter").alias("inter1"))
+    ranked = _ranked_actors(actors.filter(several).join(labels, on=ROW, how="left"))
+    return pl.concat([single, ranked], how="diagonal")
+
+
+def _first_of_row() -> pl.Expr:
+    """True on the first row of each sentence in a frame sorted by sentence (a group_by().first()
+    without the grouping)."""
+    return (pl.col(ROW) != pl.col(ROW).shift(1)).fill_null(True)
+
+
+def _ranked_actors(actors: pl.DataFrame) -> pl.DataFrame:
+    """actor1/inter1 and actor2/inter2 of the sentences that name several actors."""
     parent = pl.col("event_type")
     demo = parent.is_in(["Protests", "Riots"])
     vac = parent == "Violence against civilians"
@@ -177,16 +191,15 @@ def _actors(ents: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
         .when(pl.col("inter") == "Civilians").then(1).otherwise(0)
     )
     actors = actors.with_columns(first_rank.alias("_r1")).sort([ROW, "_r1", "start"])
-    a1 = actors.group_by(ROW, maintain_order=True).agg(
-        pl.col("actor").first().alias("actor1"), pl.col("inter").first().alias("inter1"))
+    a1 = actors.filter(_first_of_row()).select(ROW, pl.col("actor").alias("actor1"), pl.col("inter").alias("inter1"))
     rest = actors.join(a1, on=ROW).filter(pl.col("actor") != pl.col("actor1"))
     second_rank = (
         pl.when(vac & (pl.col("inter") == "Civilians")).then(0)
         .when(demo & (pl.col("inter") == "State forces")).then(0)
         .when(pl.col("inter") == pl.col("inter1")).then(2).otherwise(1)
     )
-    a2 = rest.with_columns(second_rank.alias("_r2")).sort([ROW, "_r2", "start"]).group_by(ROW, maintain_order=True).agg(
-        pl.col("actor").first().alias("actor2"), pl.col("inter").first().alias("inter2"))
+    a2 = (rest.with_columns(second_rank.alias("_r2")).sort([ROW, "_r2", "start"]).filter(_first_of_row())
+          .select(ROW, pl.col("actor").alias("actor2"), pl.col("inter").alias("inter2")))
     return a1.join(a2, on=ROW, how="left")
 
 
@@ -212,12 +225,12 @@ def extract(frame: pl.DataFrame) -> pl.DataFrame:
         pl.struct(pl.col("label"), pl.col("start"), pl.col("end"), pl.col("text")).alias("spans"))
     kept = all_spans.filter(pl.col("label").is_in(["ACTOR", "LOCATION"])).join(
         frame.select(ROW, pl.col("text").alias("_text_full")), on=ROW, how="left")
+    # joins that keep the frame's row order: no re-sort
     out = (frame.select(ROW, "event_type", "published_at")
-           .join(span_lists, on=ROW, how="left")
-           .join(_actors(kept, frame.select(ROW, "event_type")), on=ROW, how="left")
-           .join(_places(kept), on=ROW, how="left")
-           .join(values, on=ROW, how="left")
-           .sort(ROW))
+           .join(span_lists, on=ROW, how="left", maintain_order="left")
+           .join(_actors(kept, frame.select(ROW, "event_type")), on=ROW, how="left", maintain_order="left")
+           .join(_places(kept), on=ROW, how="left", maintain_order="left")
+           .join(values, on=ROW, how="left", maintain_order="left"))
     # an event with no date in its sentence happened around publication: week precision
     fallback = pl.col("event_type").is_not_null() & pl.col("event_date").is_null() & pl.col("published_at").is_not_null()
     out = out.with_columns(
