@@ -5,14 +5,13 @@ names its stage) and writes their outputs::
 
     discover → ingest (batches) → clean → segment → prelabel → validate → write
 
-Articles are processed in batches of ``batch_size`` records (default
-:data:`DEFAULT_BATCH_SIZE`) and at most about 16 MiB of article text
-(:data:`dataset.ingest.DEFAULT_BATCH_BYTES`), and every table is streamed to Parquet, so memory stays flat however
-large the input. Three threads form a pipeline: the main thread ingests, cleans and segments
-batch i+1 while a worker pre-labels batch i and a writer validates and writes batch i-1; each
-hand-over takes results strictly in input order, so the output bytes do not depend on the
-threads. All four files are written into a
-staging directory inside ``out`` and moved into place only when the whole build succeeded: a
+Articles are processed in batches of ``batch_size`` records (default :data:`DEFAULT_BATCH_SIZE`)
+and at most about 16 MiB of article text (:data:`dataset.ingest.DEFAULT_BATCH_BYTES`), and every
+table is streamed to Parquet, so memory stays flat however large the input. Three threads form
+a pipeline: the main thread ingests, cleans and segments batch i+1 while a worker pre-labels
+batch i and a writer validates and writes batch i-1; each hand-over takes results strictly in
+input order, so the output bytes do not depend on the threads. All four files are written into
+a staging directory inside ``out`` and moved into place only when the whole build succeeded: a
 failure (or Ctrl-C) leaves the previous outputs as they were and no temporary files behind.
 
 Counts reconcile: every input record is either a built article or a quarantine row.
@@ -297,12 +296,11 @@ def _pipelined(batches: Iterator[pl.DataFrame], prelabel: bool, timings: Counter
     thread ingests, cleans and segments batch i+1.
 
     Both halves spend most of their time inside polars, which releases the GIL, so the two
-    cores are used; at most two batches are in flight, so memory stays bounded. Results are
-    consumed strictly in order, so the outputs are the same bytes as a sequential build.
-    The sentences are not validated yet: the writer does it (:func:`_validate_and_write`).
+    cores are used; with the batch in the writer, at most three batches are in flight, so memory
+    stays bounded. Results are consumed strictly in order, so the outputs are the same bytes as a
+    sequential build. The sentences are not validated yet: the writer does it
+    (:func:`_validate_and_write`).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conflictset-prelabel")
     pending = None
     try:
