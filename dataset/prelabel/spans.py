@@ -128,7 +128,7 @@ def _number_words() -> list[str]:
     return sorted(f" {w} " for w in words if w)
 
 
-def _python_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _count_and_date_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """FATALITIES and DATE (only rows a pre-check opens) spans and values, both vectorised."""
     suicide = (pl.col("sub_event_type") == "Suicide bomb").fill_null(False)
     # the number checks scan text: run them only on the rows with a death word (a bit test)
@@ -216,9 +216,9 @@ def extract(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame``: text, _pl, _pc, _lang, published_at, keys, event_type, sub_event_type (row order)."""
     frame = frame.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW))
     ents = _entity_hits(frame)
-    py_spans, values = _python_spans(frame)
+    grammar_spans, values = _count_and_date_spans(frame)
     all_spans = pl.concat([ents.select(ROW, "label", "start", "end", "name", "inter", "country", "kind"),
-                           py_spans], how="diagonal_relaxed")
+                           grammar_spans], how="diagonal_relaxed")
     all_spans = _resolve_overlaps(all_spans).join(frame.select(ROW, "text"), on=ROW).with_columns(
         pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("text"))
     span_lists = all_spans.sort([ROW, "start"]).group_by(ROW).agg(
