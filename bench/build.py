@@ -84,8 +84,10 @@ def _sentences_per(templates: list[tuple[str, str | None]], directory: Path) -> 
     return [max(1, counts.get(f"t{i:04d}", 0)) for i in range(len(templates))]
 
 
-def synthesise(n_sentences: int, directory: Path, seed: int = 7) -> tuple[list[Path], int]:
-    """Write JSONL files with about ``n_sentences`` sentences; returns (files, records)."""
+def synthesise(n_sentences: int, directory: Path, seed: int = 7, glue: int = 1) -> tuple[list[Path], int]:
+    """Write JSONL files with about ``n_sentences`` sentences; returns (files, records).
+    ``glue`` > 1 makes news-length articles: that many sample articles of one language, as
+    paragraphs of one record (memory must follow text, not record counts)."""
     rng = random.Random(seed)
     templates = _templates()
     per = _sentences_per(templates, directory.parent)
@@ -101,13 +103,19 @@ def synthesise(n_sentences: int, directory: Path, seed: int = 7) -> tuple[list[P
             fh = files[-1].open("w", encoding="utf-8")
         k = rng.randrange(len(templates))
         text, lang = templates[k]
+        count = per[k]
+        if glue > 1:
+            same = [i for i, (_, other) in enumerate(templates) if other == lang]
+            extra = [rng.choice(same) for _ in range(glue - 1)]
+            text = "\n\n".join([text, *(templates[i][0] for i in extra)])
+            count += sum(per[i] for i in extra)
         text = number.sub(lambda m: str(rng.randint(1, 99) if len(m.group()) < 3 else rng.randint(1990, 2030)), text)
         day = f"20{rng.randint(10, 24):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         fh.write(json.dumps({"id": f"bench-{records:08d}", "text": text, "url": f"https://example.org/a/{records}",
                              "published_at": day, "source": "Bench Wire", "language": lang},
                             ensure_ascii=False) + "\n")
         records += 1
-        total += per[k]
+        total += count
     if fh:
         fh.close()
     return files, records

@@ -4,7 +4,9 @@
 
 1. For each size N, synthesises a JSONL corpus of about N sentences (``bench/build.py``'s
    synthesis, imported, not copied) and runs ``build()`` in a fresh subprocess; prints its peak
-   resident set. Target: ≤ 2 GB and flat in N (``rss_ratio`` = largest / smallest ≈ 1).
+   resident set. Target: ≤ 2 GB and flat in N (``rss_ratio`` = largest / smallest ≈ 1). A last
+   build of the first size uses news-length articles (six sample articles each, ~5 KiB):
+   memory must not grow with article length either.
 2. Synthesises a Label Studio snapshot export (the JSON array ``export/label_studio/pull.py``
    parses) with ``--annotations`` annotations (two annotators per task, with disagreements,
    e-mail user objects, spans and a cancelled share), then in a fresh subprocess times
@@ -119,21 +121,24 @@ def synthesise_export(n_annotations: int, path: Path, seed: int = 11) -> dict:
     return {"tasks": n_tasks, "annotations": written, "bytes": path.stat().st_size}
 
 
-def run_builds(sizes: list[int], work: Path, batch_size: int | None) -> list[dict]:
+def run_builds(sizes: list[int], work: Path, batch_size: int | None, long_glue: int = 6) -> list[dict]:
+    """Builds of each size, then one of the first size made of news-length articles
+    (``long_glue`` sample articles each): memory must follow the text, not the record count."""
     bb = _bench_build()
     results = []
-    for n in sizes:
-        corpus = work / f"corpus-{n}"
+    for n, glue in [(n, 1) for n in sizes] + [(sizes[0], long_glue)]:
+        name = f"{n}" if glue == 1 else f"long_{n}"
+        corpus = work / f"corpus-{name}"
         corpus.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
-        files, records = bb.synthesise(n, corpus)
+        files, records = bb.synthesise(n, corpus, glue=glue)
         size = sum(f.stat().st_size for f in files)
-        print(f"corpus {n:,}: {records:,} articles, {size / 2**20:.1f} MiB in {len(files)} files "
-              f"(made in {time.perf_counter() - t:.1f} s)", flush=True)
-        built = bb._child(bb._BUILD, [[str(f) for f in files], str(work / f"out-{n}"), True, batch_size])
-        built["target"] = n
+        print(f"corpus {name}: {records:,} articles ({size / max(records, 1) / 1024:.1f} KiB each), "
+              f"{size / 2**20:.1f} MiB in {len(files)} files (made in {time.perf_counter() - t:.1f} s)", flush=True)
+        built = bb._child(bb._BUILD, [[str(f) for f in files], str(work / f"out-{name}"), True, batch_size])
+        built["target"] = name
         results.append(built)
-        print(f"build {n:,}: {built['sentences']:,} sentences, {built['articles']:,} articles, "
+        print(f"build {name}: {built['sentences']:,} sentences, {built['articles']:,} articles, "
               f"{built['quarantined']:,} quarantined in {built['seconds']:.1f} s "
               f"({built['sentences'] / built['seconds']:,.0f} sentences/s), "
               f"peak_rss_mb={built['peak_rss_mb']:.0f}", flush=True)
@@ -177,11 +182,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build_{b['target']}_sentences={b['sentences']} build_{b['target']}_seconds={b['seconds']:.1f} "
               f"build_{b['target']}_peak_rss_mb={b['peak_rss_mb']:.0f}")
     if builds:
-        rss = [b["peak_rss_mb"] for b in builds]
-        print(f"peak_rss_max_mb={max(rss):.0f} (target ≤ 2048)")
-        if len(builds) > 1:
-            print(f"rss_ratio={rss[-1] / rss[0]:.2f} (largest / smallest size; flat ≈ 1; sizes ratio "
-                  f"{builds[-1]['sentences'] / builds[0]['sentences']:.1f})")
+        sized = builds[:-1]  # the last build is the news-length one
+        print(f"peak_rss_max_mb={max(b['peak_rss_mb'] for b in builds):.0f} (target ≤ 2048)")
+        if len(sized) > 1:
+            print(f"rss_ratio={sized[-1]['peak_rss_mb'] / sized[0]['peak_rss_mb']:.2f} (largest / smallest "
+                  f"size; flat ≈ 1; sizes ratio {sized[-1]['sentences'] / sized[0]['sentences']:.1f})")
     c = pulled["counts"]
     print(f"pull_annotations={c['annotations']} pull_quarantined={c['quarantined']} pull_tasks={c['tasks']}")
     # CPU seconds as well: wall time on a shared machine swings with the load
