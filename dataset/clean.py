@@ -32,6 +32,8 @@ from pathlib import Path
 
 import polars as pl
 
+from dataset.runs import first_in, last_in, run_any, run_first, run_last
+
 BOILERPLATE_DIR = Path(__file__).resolve().parent / "data" / "boilerplate"
 SEGMENT_SCHEMA: dict[str, pl.DataType] = {
     "article_id": pl.String(), "segment_index": pl.Int64(), "text": pl.String(), "role": pl.String(),
@@ -151,29 +153,7 @@ def split_glued(line: str, dates: list[str] | None = None) -> list[tuple[int, in
 
 # ---------------------------------------------------------------------------- frames
 # Rows stay sorted by article, line and piece, so "per article" and "per paragraph" values are
-# computed with global shifts and fills over runs instead of slower window (over) expressions.
-
-def _first_in(key: str) -> pl.Expr:
-    return pl.col(key).ne_missing(pl.col(key).shift(1))
-
-
-def _last_in(key: str) -> pl.Expr:
-    return pl.col(key).ne_missing(pl.col(key).shift(-1))
-
-
-def _run_first(value: pl.Expr, key: str) -> pl.Expr:
-    """``value`` (never null) at the first row of each run of ``key``, broadcast over the run."""
-    return pl.when(_first_in(key)).then(value).forward_fill()
-
-
-def _run_last(value: pl.Expr, key: str) -> pl.Expr:
-    return pl.when(_last_in(key)).then(value).backward_fill()
-
-
-def _run_any(flag: pl.Expr, key: str) -> pl.Expr:
-    count = flag.cast(pl.Int64).cum_sum()
-    return (_run_last(count, key) - _run_first(count - flag.cast(pl.Int64), key)) > 0
-
+# run values (:mod:`dataset.runs`).
 
 def _lines(articles: pl.DataFrame) -> pl.DataFrame:
     """Non-blank lines with their paragraph (``_blk``, unique over the frame) and stripped offsets."""
@@ -188,9 +168,9 @@ def _lines(articles: pl.DataFrame) -> pl.DataFrame:
     step = pl.col("_len") + 1
     before = step.cum_sum() - step  # characters before this line, counted over the whole frame
     lines = exploded.with_columns(
-        (before - _run_first(before, "_a")).alias("_line_start"),
-        (pl.col("_l") - _run_first(pl.col("_l"), "_a")).alias("line_no"),
-        (pl.col("_blank") | _first_in("_a")).cum_sum().alias("_blk"),
+        (before - run_first(before, "_a")).alias("_line_start"),
+        (pl.col("_l") - run_first(pl.col("_l"), "_a")).alias("line_no"),
+        (pl.col("_blank") | first_in("_a")).cum_sum().alias("_blk"),
     ).filter(~pl.col("_blank"))
     lead = pl.col("_len") - pl.col("line").str.strip_chars_start().str.len_chars().cast(pl.Int64)
     stripped = pl.col("line").str.strip_chars()
@@ -305,7 +285,7 @@ def _pieces(lines: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     index = pl.int_range(pl.len(), dtype=pl.Int64)
     # pieces per line: single-piece lines can be headings, agency names, wrapped body lines
     return pieces.with_columns(index.alias("_p")).with_columns(
-        (_run_last(pl.col("_p"), "_l") - _run_first(pl.col("_p"), "_l") + 1).alias("_n")).drop("_p")
+        (run_last(pl.col("_p"), "_l") - run_first(pl.col("_p"), "_l") + 1).alias("_n")).drop("_p")
 
 
 def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
@@ -338,20 +318,20 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     # the headline is the first line that is not page debris (cookie walls can come first)
     kept = (~pl.col("_bp")).cast(pl.Int64)
     kept_before = kept.cum_sum() - kept
-    first_kept = ~pl.col("_bp") & ((kept_before - _run_first(kept_before, "_a")) == 0)
+    first_kept = ~pl.col("_bp") & ((kept_before - run_first(kept_before, "_a")) == 0)
     headline_line = pl.when(first_kept).then(pl.col("_l")).forward_fill()
     headline_article = pl.when(first_kept).then(pl.col("_a")).forward_fill()
     is_headline = (headline_article == pl.col("_a")) & (headline_line == pl.col("_l"))
     short_title = (pl.col("_words").is_between(1, 4) & (text.str.len_chars() <= 80) & ~text.str.contains(_FINAL_PUNCT)
                    & text.str.contains(r"\p{L}") & ~text.str.contains(r"^\p{Ll}") & (pl.col("_n") == 1)
                    & (pl.col("kind") == "text"))
-    alone = _first_in("_blk") & _last_in("_blk")
-    inner_block = (pl.col("_blk") != _run_first(pl.col("_blk"), "_a")) & (
-        pl.col("_blk") != _run_last(pl.col("_blk"), "_a"))
-    leads_paragraph = (_first_in("_blk") & ~_last_in("_blk") & (pl.col("_words").shift(-1) >= 6)
-                       & (pl.col("_blk") != _run_first(pl.col("_blk"), "_a")))
+    alone = first_in("_blk") & last_in("_blk")
+    inner_block = (pl.col("_blk") != run_first(pl.col("_blk"), "_a")) & (
+        pl.col("_blk") != run_last(pl.col("_blk"), "_a"))
+    leads_paragraph = (first_in("_blk") & ~last_in("_blk") & (pl.col("_words").shift(-1) >= 6)
+                       & (pl.col("_blk") != run_first(pl.col("_blk"), "_a")))
     heading = short_title & ((alone & inner_block) | leads_paragraph)
-    debris_block = _run_any(pl.col("_bp"), "_blk") & (pl.col("_words") <= 3)
+    debris_block = run_any(pl.col("_bp"), "_blk") & (pl.col("_words") <= 3)
     role = (
         pl.when(pl.col("_related").is_not_null()).then(pl.lit("related"))
         .when(pl.col("_bp")).then(pl.lit("boilerplate"))
@@ -411,7 +391,7 @@ def clean(articles: pl.DataFrame) -> pl.DataFrame:
     segments = _merge_wrapped(_roles(pieces, book)).with_row_index("_r").with_columns(pl.col("_r").cast(pl.Int64))
     return segments.select(
         "article_id",
-        (pl.col("_r") - _run_first(pl.col("_r"), "_a")).alias("segment_index"),
+        (pl.col("_r") - run_first(pl.col("_r"), "_a")).alias("segment_index"),
         "text", "role", "reason", "char_start", "char_end",
     ).cast(SEGMENT_SCHEMA)
 

@@ -24,6 +24,7 @@ import polars as pl
 import sentencex
 
 from dataset.language import UNDETERMINED, detect, normalise_code
+from dataset.runs import first_in, run_first
 from schemas.pipeline import SENTENCE_ROLES
 
 SEPARATOR = "\n\n"
@@ -43,10 +44,10 @@ def kept_segments(segments: pl.DataFrame) -> pl.DataFrame:
     """Kept segments in article order (first appearance) and segment order, with their offsets
     into the clean text (``seg_start``) and the article's position (``art_idx``)."""
     kept = segments.filter(pl.col("role").is_in(SENTENCE_ROLES)).select("article_id", "segment_index", "text", "role")
-    run_start = pl.col("article_id") != pl.col("article_id").shift(1)
+    run_start = first_in("article_id")
     in_order = kept.select(
         # each article's segments are contiguous and ascending (what clean emits): no sort needed
-        (run_start.fill_null(True).sum() == pl.col("article_id").n_unique())
+        (run_start.sum() == pl.col("article_id").n_unique())
         & (run_start | (pl.col("segment_index") > pl.col("segment_index").shift(1))).fill_null(True).all()
     ).item() if kept.height else True
     if not in_order:
@@ -58,8 +59,8 @@ def kept_segments(segments: pl.DataFrame) -> pl.DataFrame:
     # running sums without per-group windows: subtract the running total at the article's start
     total = step.cum_sum() - step
     return kept.with_columns(
-        (run_start.fill_null(True).cum_sum().cast(pl.Int64) - 1).alias("art_idx"),
-        (total - pl.when(run_start.fill_null(True)).then(total).forward_fill()).alias("seg_start"),
+        (run_start.cum_sum().cast(pl.Int64) - 1).alias("art_idx"),
+        (total - run_first(total, "article_id")).alias("seg_start"),
     )
 
 
@@ -306,7 +307,6 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
     # rows are ordered by article: the index is the row number minus the article's first row
     art_idx = sentences.get_column("art_idx")
     row = pl.int_range(pl.len(), dtype=pl.Int64)
-    first = pl.col("art_idx") != pl.col("art_idx").shift(1).fill_null(-1)
     detected = detect(sentences.get_column("text"))
     # the article's language: declared, else the majority of its clear sentences, else the
     # profile of its text; it is the fallback of the sentences that are not clear on their own
@@ -314,7 +314,7 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
         pl.coalesce(declared.get_column("given"), _majority(art_idx, detected, texts.height),
                     declared.get_column("guess"), pl.lit(UNDETERMINED)).alias("language"))
     sentences = sentences.with_columns(
-        (row - pl.when(first).then(row).forward_fill()).alias("sentence_index"),
+        (row - run_first(row, "art_idx")).alias("sentence_index"),
         texts.get_column("article_id").gather(art_idx).alias("article_id"),
         pl.coalesce(detected, texts.get_column("language").gather(art_idx)).alias("language"),
     ).with_columns(

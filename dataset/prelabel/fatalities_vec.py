@@ -16,6 +16,7 @@ import polars as pl
 from dataset.prelabel.fatalities import WINDOW_AFTER, WINDOW_BEFORE
 from dataset.prelabel.lexicon import LANGUAGES, lexicon_for
 from dataset.prelabel.normalise import normalise_term
+from dataset.runs import run_cum_sum, run_first
 
 ROW = "_row"
 #: the reference scans this many positions before a number (qualifiers included)
@@ -62,27 +63,14 @@ def _prev(col: str) -> pl.Expr:
     return pl.when(pl.col(ROW).shift(1) == pl.col(ROW)).then(pl.col(col).shift(1))
 
 
-def _row_start(value: pl.Expr) -> pl.Expr:
-    """``value`` at the first position of the sentence (rows of a sentence are contiguous):
-    subtracting it turns a running count over the frame into one per sentence."""
-    first = (pl.col(ROW) != pl.col(ROW).shift(1)).fill_null(True)
-    return pl.when(first).then(value).forward_fill()
-
-
-def _row_cum_sum(value: pl.Expr) -> pl.Expr:
-    """Running sum inside each sentence (what ``cum_sum().over(_row)`` gives, without grouping)."""
-    total = value.cum_sum()
-    return total - _row_start(total - value)
-
-
 def _tokens(rows: pl.DataFrame) -> pl.DataFrame:
     pieces = rows.select(ROW, "_lang", pl.col("_pl").str.split(" ").alias("tok")).explode("tok")
     # offset of every piece in the padded text, then keep the non-empty words with their index
     step = pl.col("tok").str.len_chars().cast(pl.Int64) + 1
     pos = step.cum_sum() - step
     idx = pl.int_range(pl.len(), dtype=pl.Int64)
-    toks = pieces.with_columns((pos - _row_start(pos) - 1).alias("start")).filter(pl.col("tok") != "")
-    toks = toks.with_columns((idx - _row_start(idx)).alias("k"),
+    toks = pieces.with_columns((pos - run_first(pos, ROW) - 1).alias("start")).filter(pl.col("tok") != "")
+    toks = toks.with_columns((idx - run_first(idx, ROW)).alias("k"),
                              (pl.col("start") + pl.col("tok").str.len_chars()).alias("end"))
     toks = toks.with_columns(
         _next("tok").alias("_t1"), _next("tok", 2).alias("_t2"), _next("start").alias("_nstart"),
@@ -137,7 +125,7 @@ def _classify(toks: pl.DataFrame) -> pl.DataFrame:
         # the 3-digit group after a joined number is not a word of its own
         (_prev("_grp").fill_null(False) & (_prev("k") == pl.col("k") - 1).fill_null(False)).alias("_cont"))
     # positions count the joined number once: shift later words of the row back by one per join
-    out = out.with_columns(_row_cum_sum(pl.col("_cont").cast(pl.Int64)).alias("_shift"))
+    out = out.with_columns(run_cum_sum(pl.col("_cont").cast(pl.Int64), ROW).alias("_shift"))
     return out.filter(~pl.col("_cont")).with_columns((pl.col("k") - pl.col("_shift")).alias("k"))
 
 
@@ -151,7 +139,7 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("_sepc").is_in([",", "."])).then(1).otherwise(0).alias("_sep")).drop("text", "_sepc")
     toks = _classify(toks)
     # non-qualifier words up to each word (words that are not candidates are never qualifiers)
-    toks = toks.with_columns(_row_cum_sum(pl.col("qual").cast(pl.Int64)).alias("_cq")).with_columns(
+    toks = toks.with_columns(run_cum_sum(pl.col("qual").cast(pl.Int64), ROW).alias("_cq")).with_columns(
         (pl.col("k") + 1 - pl.col("_cq")).alias("c"))
     # numbers are read left to right; a number inside a longer one is skipped
     nums = toks.filter(pl.col("value").is_not_null()).sort(ROW, "k")

@@ -27,6 +27,7 @@ from dataset.prelabel.lexicon import LANGUAGES, lexicon_for, named_actors
 from dataset.prelabel.matcher import has
 from dataset.prelabel.normalise import normalise_cased, normalise_term
 from dataset.prelabel.places import gazetteer
+from dataset.runs import first_in
 
 ROW = "_row"
 #: words after/before an actor that make it the speaker, not the doer (all lexicon languages)
@@ -166,12 +167,6 @@ def _actors(ents: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([single, ranked], how="diagonal")
 
 
-def _first_of_row() -> pl.Expr:
-    """True on the first row of each sentence in a frame sorted by sentence (a group_by().first()
-    without the grouping)."""
-    return (pl.col(ROW) != pl.col(ROW).shift(1)).fill_null(True)
-
-
 def _ranked_actors(actors: pl.DataFrame) -> pl.DataFrame:
     """actor1/inter1 and actor2/inter2 of the sentences that name several actors."""
     parent = pl.col("event_type")
@@ -191,14 +186,14 @@ def _ranked_actors(actors: pl.DataFrame) -> pl.DataFrame:
         .when(pl.col("inter") == "Civilians").then(1).otherwise(0)
     )
     actors = actors.with_columns(first_rank.alias("_r1")).sort([ROW, "_r1", "start"])
-    a1 = actors.filter(_first_of_row()).select(ROW, pl.col("actor").alias("actor1"), pl.col("inter").alias("inter1"))
+    a1 = actors.filter(first_in(ROW)).select(ROW, pl.col("actor").alias("actor1"), pl.col("inter").alias("inter1"))
     rest = actors.join(a1, on=ROW).filter(pl.col("actor") != pl.col("actor1"))
     second_rank = (
         pl.when(vac & (pl.col("inter") == "Civilians")).then(0)
         .when(demo & (pl.col("inter") == "State forces")).then(0)
         .when(pl.col("inter") == pl.col("inter1")).then(2).otherwise(1)
     )
-    a2 = (rest.with_columns(second_rank.alias("_r2")).sort([ROW, "_r2", "start"]).filter(_first_of_row())
+    a2 = (rest.with_columns(second_rank.alias("_r2")).sort([ROW, "_r2", "start"]).filter(first_in(ROW))
           .select(ROW, pl.col("actor").alias("actor2"), pl.col("inter").alias("inter2")))
     return a1.join(a2, on=ROW, how="left")
 
