@@ -15,7 +15,8 @@ from dataset.cli import handle_errors, main
               help="Output directory (created if missing); previous outputs are replaced only on success.")
 @click.option("--no-prelabel", is_flag=True, help="Skip the rule pre-labels (sentences get no label columns).")
 @click.option("--batch-size", default=None, type=click.IntRange(min=1),
-              help="Articles per batch (memory grows with it, not with the input) [default: 10000].")
+              help="Articles per batch; a batch also stops at 16 MiB of article text, so memory "
+                   "follows the batch, not the input [default: 10000].")
 @click.option("--no-progress", is_flag=True, help="Never draw a progress bar.")
 @handle_errors
 def build_command(inputs: tuple[Path, ...], out: Path, no_prelabel: bool, batch_size: int,

@@ -106,8 +106,7 @@ KIND_GROUPS = {"numeric": ("iso", "dmy_num"), "month": ("d_month_y", "month_d_y"
 @functools.lru_cache(maxsize=None)
 def kinds_for(language: str | None, groups: frozenset[str] | tuple[bool, ...]) -> tuple:
     """The (kind, regex) pairs :func:`mentions` tries for these ``groups`` — names of
-    :data:`KIND_GROUPS`, or one flag per group in its order — computed once per combination
-    (the pre-labeller calls this per sentence)."""
+    :data:`KIND_GROUPS`, or one flag per group in its order — computed once per combination."""
     if isinstance(groups, tuple):
         groups = frozenset(g for g, on in zip(KIND_GROUPS, groups) if on)
     allowed = {k for g in groups for k in KIND_GROUPS[g]}
@@ -131,7 +130,7 @@ def mentions(text: str, language: str | None, published: dt.date | None,
             continue
         for mt in rx.finditer(text):
             s, e = mt.span()
-            if taken and any(s < te and ts < e for ts, te in taken):
+            if any(s < te and ts < e for ts, te in taken):
                 continue
             date, prec = None, 1
             g = mt.groupdict()
@@ -177,13 +176,7 @@ def mentions(text: str, language: str | None, published: dt.date | None,
                 prec = 1
             taken.append((s, e))
             out.append(DateMention(s, e, date, prec))
-    if len(out) > 1:
-        out.sort(key=_start)
-    return out
-
-
-def _start(m: DateMention) -> int:
-    return m.start
+    return sorted(out, key=lambda m: m.start)
 
 
 def event_date(found: list[DateMention]) -> tuple[dt.date | None, int | None]:

@@ -33,9 +33,8 @@ from typing import NamedTuple
 
 import polars as pl
 
-from dataset.io import pid_alive
 from dataset.errors import InputError
-from dataset.io import _output_error, write_parquet
+from dataset.io import _output_error, pid_alive, write_parquet
 from dataset.prelabel import SPAN_DTYPE
 from dataset.stages import run_stage
 from export.label_studio import config as cfg
