@@ -22,8 +22,12 @@ SPAN_LABELS = ("ACTOR", "LOCATION", "FATALITIES", "DATE")
 
 
 def _span_rows(data) -> pl.LazyFrame:
+    """One row per span, and one (null span) per sentence without spans: polars 2 drops empty
+    lists on explode, which would shift every later sentence's result and blame the wrong row."""
+    no_spans = pl.col("spans").list.len().fill_null(0) == 0
     return (data.lazyframe.with_row_index("_i")
-            .select("_i", "text", "spans").explode("spans")
+            .select("_i", "text", pl.when(no_spans).then(None).otherwise(pl.col("spans")).alias("spans"))
+            .explode("spans")
             .with_columns(
                 pl.col("spans").struct.field("label").alias("_label"),
                 pl.col("spans").struct.field("start").alias("_start"),

@@ -90,6 +90,21 @@ def test_schema_rejects_broken_rows():
     assert {"hierarchy_mismatch", "span_text_mismatch", "out_of_range"} <= reasons
 
 
+def test_span_failures_name_their_row_after_rows_without_spans():
+    """Rows without spans come first: the failure must still be reported at the broken row."""
+    texts = ["Nothing happened here."] * 3 + ["Warplanes bombed Raqqa, killing 3 civilians."] * 2
+    out = prelabel(_sentence_frame(texts, "en"))
+    assert out["spans"].list.len().to_list()[:3] == [0, 0, 0]
+    bad = out.with_columns(pl.when(pl.int_range(pl.len()) == 4)
+                           .then(pl.col("spans").list.eval(pl.element().struct.with_fields(pl.field("start") + 1)))
+                           .otherwise(pl.col("spans")).alias("spans"))
+    with pytest.raises(ValidationFailed) as info:
+        validate(bad, PrelabelledSentence)
+    report = info.value.report
+    assert report.select("reason", "row").unique().sort("reason").rows() == [
+        ("bad_offsets", 4), ("span_text_mismatch", 4)]
+
+
 def test_parquet_round_trip(tmp_path):
     import duckdb
     import pyarrow.parquet as pq
