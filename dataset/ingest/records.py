@@ -44,10 +44,9 @@ def _nfc(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         todo = non_ascii.filter(column.gather(non_ascii).str.contains(_MAYBE_NOT_NFC))
         if not todo.len():
             continue
-        values = column.to_list()
-        for i in todo.to_list():
-            values[i] = unicodedata.normalize("NFC", values[i])
-        updates.append(pl.Series(name, values, dtype=pl.String))
+        # only those rows cross into Python and back, not the whole column
+        normalised = [unicodedata.normalize("NFC", v) for v in column.gather(todo).to_list()]
+        updates.append(column.clone().scatter(todo, normalised))
     return frame.with_columns(updates) if updates else frame
 
 

@@ -287,3 +287,16 @@ def test_jsonl_fast_path_reads_what_the_precise_path_reads(records):
         return
     columns = [*FIELDS, "source_file", "source_row", "format"]
     assert fast.select(columns).equals(slow.select(columns))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), _texts), max_size=8))
+def test_nfc_normalises_exactly_the_rows_python_would(values):
+    """_nfc touches only rows that may change, and gives what unicodedata gives for every row."""
+    import unicodedata
+
+    from dataset.ingest.records import _nfc
+
+    frame = pl.DataFrame({"text": values}, schema={"text": pl.String})
+    expected = [None if v is None else unicodedata.normalize("NFC", v) for v in values]
+    assert _nfc(frame, ["text"])["text"].to_list() == expected
