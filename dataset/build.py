@@ -189,10 +189,11 @@ class _Outputs:
 
 def _no_content(articles: pl.DataFrame, ids: pl.Series, stage: str, segments: pl.DataFrame) -> pl.DataFrame:
     """Quarantine rows for articles that left nothing to annotate (roles found are named)."""
-    found = (segments.group_by("article_id").agg(pl.col("role").unique().sort().str.join(", ").alias("roles"))
-             if segments.height else pl.DataFrame(schema={"article_id": pl.String(), "roles": pl.String()}))
-    bad = articles.filter(pl.col("article_id").is_in(ids.implode())).join(
-        found, on="article_id", how="left", maintain_order="left")
+    wanted = pl.col("article_id").is_in(ids.implode())
+    # only the few articles named: grouping every segment of the batch cost ~20 ms per call
+    found = (segments.filter(wanted).group_by("article_id")
+             .agg(pl.col("role").unique().sort().str.join(", ").alias("roles")))
+    bad = articles.filter(wanted).join(found, on="article_id", how="left", maintain_order="left")
     return bad.select(
         pl.lit(stage).alias("stage"),
         pl.col("source_file"),

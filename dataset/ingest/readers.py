@@ -95,6 +95,9 @@ def read_html(path: str) -> Iterator[Batch]:
 #: in valid JSON an unescaped `"key":` can only be a key, so this never fires inside strings
 _NON_STRING_VALUE = re.compile(
     rb'"(?:title|text|html|url|published_at|source|language)"\s*:\s*[^"\sn]|"id"\s*:\s*[-tf\[{]')
+#: an id given as a (non-negative) number: only then do we need polars' type inference
+_NUMERIC_ID = re.compile(rb'"id"\s*:\s*\d')
+_STRING_FIELDS = {f: pl.String() for f in FIELDS}
 _JSON_TYPES = {dict: "an object", list: "an array", bool: "a boolean", int: "a number",
                float: "a number", str: "a string"}
 
@@ -165,8 +168,12 @@ def _fast_json_chunk(path: str, numbers: list[int], lines: list[bytes]) -> pl.Da
     blob = b"\n".join(lines)
     if b"\x00" in blob or _NON_STRING_VALUE.search(blob):
         return None
+    # Without number ids every field is a string or null (checked above), so reading them as
+    # strings skips the type-inference pass over the chunk; number ids keep inference, which
+    # tells integers (kept, as text) from floats and overflows (the slow path rejects them).
+    options = dict(infer_schema_length=None) if _NUMERIC_ID.search(blob) else dict(schema=_STRING_FIELDS)
     try:
-        frame = pl.read_ndjson(io.BytesIO(blob), infer_schema_length=None)
+        frame = pl.read_ndjson(io.BytesIO(blob), **options)
     except Exception:  # noqa: BLE001 — broken line, bad UTF-8, non-object line: slow path decides
         return None
     if frame.height != len(lines):

@@ -44,10 +44,9 @@ def _nfc(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         todo = non_ascii.filter(column.gather(non_ascii).str.contains(_MAYBE_NOT_NFC))
         if not todo.len():
             continue
-        values = column.to_list()
-        for i in todo.to_list():
-            values[i] = unicodedata.normalize("NFC", values[i])
-        updates.append(pl.Series(name, values, dtype=pl.String))
+        # only those rows cross into Python and back, not the whole column
+        normalised = [unicodedata.normalize("NFC", v) for v in column.gather(todo).to_list()]
+        updates.append(column.clone().scatter(todo, normalised))
     return frame.with_columns(updates) if updates else frame
 
 
@@ -79,18 +78,24 @@ def _page_is_debris(frame: pl.DataFrame) -> pl.Series:
     return flags
 
 
-def _first_failure(*checks: tuple[pl.Expr, Reason, str | pl.Expr | None, pl.Expr]) -> list[pl.Expr]:
-    """reason/field/message columns from the first failing (condition, reason, field, message)."""
+def _first_failure(frame: pl.DataFrame,
+                   *checks: tuple[pl.Expr, Reason, str | pl.Expr | None, pl.Expr]) -> pl.DataFrame:
+    """``frame`` with reason/field/message from the first failing (condition, reason, field,
+    message) of each row not yet rejected. Most batches have no failure: the messages, built for
+    every row, are then skipped."""
+    pending = pl.col("reason").is_null()
+    if not frame.select((pending & pl.any_horizontal([c for c, *_ in checks])).any()).item():
+        return frame
     reason = pl.col("reason")
     field = pl.col("field")
     message = pl.col("message")
     for cond, code, fld, msg in reversed(checks):
-        hit = pl.col("reason").is_null() & cond
+        hit = pending & cond
         reason = pl.when(hit).then(pl.lit(code.value)).otherwise(reason)
         fld = fld if isinstance(fld, pl.Expr) else pl.lit(fld, pl.String)
         field = pl.when(hit).then(fld).otherwise(field)
         message = pl.when(hit).then(msg).otherwise(message)
-    return [reason.alias("reason"), field.alias("field"), message.alias("message")]
+    return frame.with_columns(reason.alias("reason"), field.alias("field"), message.alias("message"))
 
 
 def _where(prefix: str = "") -> pl.Expr:
@@ -115,7 +120,8 @@ def normalise_batch(raw: pl.DataFrame) -> pl.DataFrame:
     date_text = pl.col("published_at").str.strip_chars()
     date_ok = date_text.str.contains(_ISO_DATE) & date_text.str.slice(0, 10).str.strptime(
         pl.Date, "%Y-%m-%d", strict=False).is_not_null()
-    frame = frame.with_columns(_first_failure(
+    frame = _first_failure(
+        frame,
         (nul_field.is_not_null(), Reason.NUL_BYTES, nul_field,
          _where().add(pl.format("field '{}' contains NUL bytes; this is binary or a broken export — fix: "
                                 "remove the NUL bytes", nul_field))),
@@ -132,13 +138,13 @@ def normalise_batch(raw: pl.DataFrame) -> pl.DataFrame:
          _where().add(pl.format("published_at {} is not an ISO date (expected YYYY-MM-DD, optionally "
                                 "with a time) — fix: reformat it or leave it empty",
                                 pl.col("published_at").str.slice(0, 60)))),
-    ))
+    )
     good = pl.col("reason").is_null()
     title = pl.col("title").str.replace_all(r"\s+", " ").str.strip_chars()
     title = pl.when(title == "").then(None).otherwise(title)
     # only the head of the text matters here; slicing first avoids copying whole articles
     head = pl.col("text").str.slice(0, 1000).str.strip_chars_start()
-    first_line = head.str.extract(r"^([^\n]*)").str.strip_chars()
+    first_line = head.str.split_exact("\n", 1).struct.field("field_0").str.strip_chars()
     title_head = pl.col("text").str.slice(0, title.str.len_chars().fill_null(0) + 64).str.strip_chars_start()
     text = pl.when(good & title.is_not_null() & ~title_head.str.starts_with(title.fill_null("")))
     text = text.then(pl.concat_str([title, pl.lit("\n\n"), pl.col("text")])).otherwise(pl.col("text"))
