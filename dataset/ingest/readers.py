@@ -92,9 +92,10 @@ def read_html(path: str) -> Iterator[Batch]:
 # ---------------------------------------------------------------------------- JSONL
 
 #: a string field holding a non-string, non-null JSON value (number, bool, object, array);
-#: in valid JSON an unescaped `"key":` can only be a key, so this never fires inside strings
+#: in valid JSON an unescaped `"key":` can only be a key, so this never fires inside strings;
+#: a fractional id goes to the slow path too (beside string ids polars would read 1.5 as "1.5")
 _NON_STRING_VALUE = re.compile(
-    rb'"(?:title|text|html|url|published_at|source|language)"\s*:\s*[^"\sn]|"id"\s*:\s*[-tf\[{]')
+    rb'"(?:title|text|html|url|published_at|source|language)"\s*:\s*[^"\sn]|"id"\s*:\s*(?:[-tf\[{]|\d+[.eE])')
 #: an id given as a (non-negative) number: only then do we need polars' type inference
 _NUMERIC_ID = re.compile(rb'"id"\s*:\s*\d')
 _STRING_FIELDS = {f: pl.String() for f in FIELDS}

@@ -88,6 +88,16 @@ def test_jsonl_fields_title_prepended_and_types(tmp_path):
     assert "tear gas" in rows[3]["text"]
 
 
+@pytest.mark.parametrize("neighbour", ['{"id": "a", "text": "Rebels attacked a base."}', None])
+def test_jsonl_fractional_id_is_rejected_whatever_its_neighbours(tmp_path, neighbour):
+    """Beside a string id, polars' inference would read 1.5 as the id "1.5"; alone it is rejected."""
+    path = tmp_path / "ids.jsonl"
+    path.write_text("\n".join(filter(None, [neighbour, '{"id": 1.5, "text": "Police fired tear gas."}'])) + "\n")
+    out = run(path)
+    bad = out.filter(pl.col("reason").is_not_null())
+    assert bad.select("source_row", "reason", "field").rows() == [(2 if neighbour else 1, "wrong_field_type", "id")]
+
+
 def test_jsonl_wrong_field_types_fixture():
     out = run(FIXTURES / "jsonl_wrong_field_types.jsonl")
     got = out.select("source_row", "reason", "field").rows()
