@@ -303,10 +303,9 @@ def _phrases(pieces: pl.DataFrame, book: Phrasebook) -> pl.Series:
     Phrases are lower-case; ASCII-case-insensitive Aho–Corasick on the original text saves
     lower-casing every line."""
     hit = pieces.get_column("_hit")
-    found = pieces.filter(hit).select(
-        pl.col("text").str.extract_many(list(book.phrases), ascii_case_insensitive=True).list.first()
-        .str.to_lowercase()).to_series()
-    return pl.Series("_phrase", [None] * pieces.height, dtype=pl.String).scatter(hit.arg_true(), found)
+    found = (pieces.get_column("text").filter(hit)
+             .str.extract_many(list(book.phrases), ascii_case_insensitive=True).list.first().str.to_lowercase())
+    return pl.repeat(None, pieces.height, dtype=pl.String, eager=True).scatter(hit.arg_true(), found).alias("_phrase")
 
 
 def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
