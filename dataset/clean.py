@@ -298,28 +298,36 @@ def _pieces(lines: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
         (run_last(pl.col("_p"), "_l") - run_first(pl.col("_p"), "_l") + 1).alias("_n")).drop("_p")
 
 
-def _phrases(pieces: pl.DataFrame, book: Phrasebook) -> pl.Series:
-    """The first boilerplate phrase (lower-case) in each piece, searched only in flagged ones.
-    Phrases are lower-case; ASCII-case-insensitive Aho–Corasick on the original text saves
-    lower-casing every line."""
-    hit = pieces.get_column("_hit")
-    found = (pieces.get_column("text").filter(hit)
-             .str.extract_many(list(book.phrases), ascii_case_insensitive=True).list.first().str.to_lowercase())
-    return pl.repeat(None, pieces.height, dtype=pl.String, eager=True).scatter(hit.arg_true(), found).alias("_phrase")
+def _where(frame: pl.DataFrame, rows: pl.Series, expr: pl.Expr) -> pl.Series:
+    """``expr`` on the ``rows`` of ``frame`` only, null on the others: costly scans skip the
+    pieces that cannot need them."""
+    found = frame.filter(rows).select(expr).to_series()
+    return pl.repeat(None, frame.height, dtype=found.dtype, eager=True).scatter(rows.arg_true(), found)
 
 
 def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     text = pl.col("text")
-    # whole-line lists and word counts only matter for short pieces: never scan long paragraphs
-    bare = pl.when(text.str.len_chars() <= book.longest_line).then(
-        text.str.slice(0, book.longest_line).str.to_lowercase().str.strip_chars(" \t.:!?|•·-–—*>»«()[]"))
+    pieces = pieces.with_columns(text.str.len_chars().alias("_chars"),
+                                 (text.str.slice(0, 80).str.count_matches(" ", literal=True) + 1).alias("_words"))
+    chars, words = pieces.get_column("_chars"), pieces.get_column("_words")
+    # phrases (lower-case) only in pieces of lines the hint flagged; ASCII-case-insensitive
+    # Aho–Corasick on the original text saves lower-casing every line
+    phrase = text.str.extract_many(list(book.phrases), ascii_case_insensitive=True).list.first().str.to_lowercase()
+    # whole-line lists only matter for short pieces: never scan long paragraphs
+    bare = text.str.to_lowercase().str.strip_chars(" \t.:!?|•·-–—*>»«()[]")
+    title_rows = (words.is_between(1, 4) & (chars <= 80) & (pieces.get_column("_n") == 1)
+                  & (pieces.get_column("kind") == "text"))
+    title = ~text.str.contains(_FINAL_PUNCT) & text.str.contains(r"\p{L}") & ~text.str.contains(r"^\p{Ll}")
+    pieces = pieces.with_columns(
+        _where(pieces, pieces.get_column("_hit"), phrase).alias("_phrase"),
+        _where(pieces, chars <= book.longest_line, bare).alias("_bare"),
+        _where(pieces, title_rows, title).fill_null(False).alias("_title"),
+    )
     marker = text.str.extract(book.marker_regex, 1)
     # one lazy query: polars runs the independent scans in parallel
-    frame = pieces.with_columns(_phrases(pieces, book)).lazy().with_columns(
-        bare.alias("_bare"),
+    frame = pieces.lazy().with_columns(
         ~text.str.contains(r"[\p{L}\p{N}]").alias("_no_alnum"),
         pl.when(pl.col("kind") == "text").then(marker).alias("_marker"),
-        (text.str.slice(0, 80).str.count_matches(" ", literal=True) + 1).alias("_words"),
     ).with_columns(
         pl.col("_bare").is_in(list(book.lines)).fill_null(False).alias("_bp_line"),
         ((pl.col("kind") == "credit")
@@ -339,9 +347,7 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     headline_line = pl.when(first_kept).then(pl.col("_l")).forward_fill()
     headline_article = pl.when(first_kept).then(pl.col("_a")).forward_fill()
     is_headline = (headline_article == pl.col("_a")) & (headline_line == pl.col("_l"))
-    short_title = (pl.col("_words").is_between(1, 4) & (text.str.len_chars() <= 80) & ~text.str.contains(_FINAL_PUNCT)
-                   & text.str.contains(r"\p{L}") & ~text.str.contains(r"^\p{Ll}") & (pl.col("_n") == 1)
-                   & (pl.col("kind") == "text"))
+    short_title = pl.col("_title")
     alone = first_in("_blk") & last_in("_blk")
     inner_block = (pl.col("_blk") != run_first(pl.col("_blk"), "_a")) & (
         pl.col("_blk") != run_last(pl.col("_blk"), "_a"))
@@ -371,10 +377,12 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
         .otherwise(pl.lit("short line in a paragraph of page debris"))
     )
     heading_reason = pl.lit("section heading: short line without final punctuation between paragraphs")
-    return frame.with_columns(role.alias("role")).with_columns(
-        pl.when(pl.col("role").is_in(["headline", "body", "caption"])).then(None)
-        .when(pl.col("role") == "heading").then(heading_reason)
-        .otherwise(reason).alias("reason")).collect(engine="in-memory")  # ~3x less fixed cost per batch
+    frame = frame.with_columns(role.alias("role")).collect(engine="in-memory")  # ~3x less fixed cost per batch
+    # kept roles have no reason: the formatting runs on the dropped pieces only
+    dropped = ~frame.get_column("role").is_in(["headline", "body", "caption"])
+    return frame.with_columns(
+        _where(frame, dropped, pl.when(pl.col("role") == "heading").then(heading_reason).otherwise(reason))
+        .alias("reason"))
 
 
 def _merge_wrapped(frame: pl.DataFrame) -> pl.DataFrame:

@@ -324,3 +324,17 @@ def test_prefilters_flag_known_lines(line):
 
     flagged = pl.Series([line]).str.contains(_book.hint).item() or pl.Series([line]).str.contains(_DATE_HINT).item()
     assert flagged
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.one_of(_pieces, st.text(max_size=20)), st.booleans()), min_size=1, max_size=30))
+def test_scans_on_candidate_rows_equal_the_full_scan_there(rows):
+    """``_where`` (an expression on some rows only) gives what the expression gives on all rows,
+    restricted to those rows."""
+    from dataset.clean import _FINAL_PUNCT, _where
+
+    frame = pl.DataFrame({"text": [t for t, _ in rows], "keep": [k for _, k in rows]})
+    for expr in (pl.col("text").str.extract_many(list(_book.phrases), ascii_case_insensitive=True).list.first(),
+                 pl.col("text").str.to_lowercase(), ~pl.col("text").str.contains(_FINAL_PUNCT)):
+        full = frame.select(pl.when(pl.col("keep")).then(expr)).to_series()
+        assert _where(frame, frame["keep"], expr).to_list() == full.to_list()
