@@ -179,14 +179,15 @@ def _lines(articles: pl.DataFrame) -> pl.DataFrame:
         (pl.col("_blank") | first_in("_a")).cum_sum().alias("_blk"),
     ).filter(~pl.col("_blank"))
     lead = pl.col("_len") - pl.col("line").str.strip_chars_start().str.len_chars().cast(pl.Int64)
-    stripped = pl.col("line").str.strip_chars()
-    return lines.with_columns(lead.alias("_lead")).select(
-        "_a", "article_id", "_blk", "line_no", "_l",
-        stripped.alias("text"),
+    # eager frames do not share common subexpressions: strip and count once, in steps
+    lines = lines.with_columns(lead.alias("_lead"), pl.col("line").str.strip_chars().alias("text")) \
+        .with_columns(pl.col("text").str.len_chars().cast(pl.Int64).alias("_chars"))
+    return lines.select(
+        "_a", "article_id", "_blk", "line_no", "_l", "text",
         (pl.col("_line_start") + pl.col("_lead")).alias("char_start"),
-        (pl.col("_line_start") + pl.col("_lead") + stripped.str.len_chars().cast(pl.Int64)).alias("char_end"),
+        (pl.col("_line_start") + pl.col("_lead") + pl.col("_chars")).alias("char_end"),
         pl.col("line").str.slice(0, pl.col("_lead")).alias("_head"),
-        pl.col("line").str.slice(pl.col("_lead") + stripped.str.len_chars()).alias("_tail"),
+        pl.col("line").str.slice(pl.col("_lead") + pl.col("_chars")).alias("_tail"),
     )
 
 

@@ -286,17 +286,18 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
     )
     pieces = _rejoin_abbreviations(pieces)
 
-    length = pl.col("piece").str.len_chars()
-    stripped = pl.col("piece").str.strip_chars()
-    lead = length - pl.col("piece").str.strip_chars_start().str.len_chars()
-    trail = pl.col("piece").str.strip_chars_start().str.len_chars() - stripped.str.len_chars()
+    # stripped in steps (eager frames do not share common subexpressions): the leading and the
+    # trailing whitespace move the offsets
+    chars = lambda c: pl.col(c).str.len_chars().cast(pl.Int64)  # noqa: E731
     sentences = (
-        pieces.with_columns(
-            (pl.col("start") + lead).alias("char_start"),
-            (pl.col("end") - trail).alias("char_end"),
-            stripped.alias("text"),
+        pieces.with_columns(pl.col("piece").str.strip_chars_start().alias("_lstrip"))
+        .with_columns(pl.col("_lstrip").str.strip_chars_end().alias("text"))
+        .with_columns(chars("piece").alias("_n"), chars("_lstrip").alias("_nl"), chars("text").alias("_nt"))
+        .with_columns(
+            (pl.col("start") + pl.col("_n") - pl.col("_nl")).alias("char_start"),
+            (pl.col("end") - (pl.col("_nl") - pl.col("_nt"))).alias("char_end"),
         )
-        .filter(pl.col("text").str.len_chars() > 0)
+        .filter(pl.col("_nt") > 0)
         .select("art_idx", "text", pl.col("char_start").cast(pl.Int64), pl.col("char_end").cast(pl.Int64))
     )
 
