@@ -312,9 +312,11 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
     detected = detect(sentences.get_column("text"))
     # the article's language: declared, else the majority of its clear sentences, else the
     # profile of its text; it is the fallback of the sentences that are not clear on their own
+    given = declared.get_column("given")
+    # (the vote is skipped when every article declares its language: it could not change one)
+    votes = [_majority(art_idx, detected, texts.height)] if given.null_count() else []
     texts = texts.with_columns(
-        pl.coalesce(declared.get_column("given"), _majority(art_idx, detected, texts.height),
-                    declared.get_column("guess"), pl.lit(UNDETERMINED)).alias("language"))
+        pl.coalesce(given, *votes, declared.get_column("guess"), pl.lit(UNDETERMINED)).alias("language"))
     sentences = sentences.with_columns(
         (row - run_first(row, "art_idx")).alias("sentence_index"),
         texts.get_column("article_id").gather(art_idx).alias("article_id"),
