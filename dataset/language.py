@@ -139,9 +139,10 @@ def detect(texts: pl.Series, min_margin: float = MIN_MARGIN) -> pl.Series:
                              & (pl.col("text").str.len_bytes() > pl.col("text").str.len_chars()))
     arabic = open_rows.filter(pl.col("text").str.count_matches(r"\p{Arabic}")
                               > ARABIC_SHARE * pl.col("text").str.count_matches(r"\p{L}"))
+    language = frame.get_column("language")
     if arabic.height:
-        return frame.get_column("language").scatter(arabic.get_column("row"), "ar").rename(texts.name or "language")
-    return frame.get_column("language").rename(texts.name or "language")
+        language = language.scatter(arabic.get_column("row"), "ar")
+    return language.rename(texts.name or "language")
 
 
 def sentence_languages(texts: pl.Series, fallback: pl.Series) -> pl.Series:
