@@ -318,7 +318,8 @@ def test_prefilters_flag_every_line_the_exact_lookups_would(texts):
 
 
 @pytest.mark.parametrize("line", ["WE USE COOKIES here", "Photo by Jane/Getty Images", "© AFP 2016",
-                                  "Fallujah2016-05-23 19:01:33 A member", "٢٠١٦-٠٥-٢٣ X", "Op 3/4/2016 zei hij"])
+                                  "Fallujah2016-05-23 19:01:33 A member", "٢٠١٦-٠٥-٢٣ X",
+                                  "Op 3/4/2016 zei hij"])
 def test_prefilters_flag_known_lines(line):
     from dataset.clean import _DATE_HINT
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dataset.language import ARABIC_SHARE, PROFILE_LANGUAGES, UNDETERMINED, detect, normalise_code, sentence_languages, stopwords
+from dataset.language import (ARABIC_SHARE, PROFILE_LANGUAGES, UNDETERMINED, detect, normalise_code,
+                              sentence_languages, stopwords)
 
 # A small hand-made set (written for this test, news-style). Expected language per sentence.
 HAND_MADE = [
