@@ -50,6 +50,9 @@ _DATE_ONLY = re.compile(_DATE)
 #: Rust-side prefilter: the line has a date the splitter would cut out (glued to a letter or
 #: punctuation, at the line start, followed by a letter, or carrying a time)
 _GLUE_HINT = rf"(?:^|[\p{{L}}.!?)\"”’»]){_DATE}|{_DATE}(?:{_TIME}|\p{{L}})"
+#: every date has a separator right before a digit: this regex opens with a byte set the engine
+#: finds fast, while _GLUE_HINT (letter classes first) costs 5× as much, so it only sees these lines
+_DATE_HINT = r"[-/.]\d"
 #: a credit is short; longer matches are prose that happens to start with "Photo:" etc.
 #: (checked in code: bounded repeats such as {1,100} make the regexes slow to compile)
 MAX_CREDIT_CHARS = 100
@@ -68,6 +71,7 @@ class Phrasebook:
     credit_after_sentence: str    # Rust regex: caption ending a sentence, space, credit to the end
     label_hint: str               # Rust regex: "<label>:" somewhere in the line
     keywords: tuple[str, ...]     # substrings of credit patterns (lower-case)
+    hint: str                     # Rust regex: a phrase or keyword may be in the line (see _pieces)
     marker_regex: str             # Rust regex: a related-article marker at the start of a piece
     longest_line: int             # longest entry of `lines`/`agencies` (shorter pieces are looked up)
 
@@ -93,13 +97,15 @@ def phrasebook(directory: str | Path = BOILERPLATE_DIR) -> Phrasebook:
     markers = _union(books, "related", "markers")
     lines = _union(books, "boilerplate", "lines")
     agencies = _union(books, "credit", "agencies")
+    phrases = _union(books, "boilerplate", "phrases")
     return Phrasebook(
-        phrases=_union(books, "boilerplate", "phrases"), lines=lines, markers=markers, agencies=agencies,
+        phrases=phrases, lines=lines, markers=markers, agencies=agencies,
         credit_full=rf"(?i)^\(?\s*(?:{core}){end}",
         # unanchored at the start: the engine finds the span fast, groups are resolved only there
         credit_after_separator=rf"(?i)(?P<sep>\s+[-–—|/•·]\s*|\s*[(\[]\s*)(?P<credit>{core})(?P<end>{end})",
         credit_after_sentence=rf"(?i)[.!?\"”’)](?P<sep>\s+)(?P<credit>{core})(?P<end>{end})",
         label_hint=rf"(?i)\b(?:{labels})\s*:", keywords=tuple(keywords),
+        hint="(?i)" + "|".join(map(re.escape, phrases + tuple(keywords))),
         marker_regex="(?i)^((?:" + "|".join(map(re.escape, markers)) + r"))(?:$|[^\p{L}\p{N}])",
         longest_line=max(map(len, lines + agencies)) + 4,
     )
@@ -173,14 +179,15 @@ def _lines(articles: pl.DataFrame) -> pl.DataFrame:
         (pl.col("_blank") | first_in("_a")).cum_sum().alias("_blk"),
     ).filter(~pl.col("_blank"))
     lead = pl.col("_len") - pl.col("line").str.strip_chars_start().str.len_chars().cast(pl.Int64)
-    stripped = pl.col("line").str.strip_chars()
-    return lines.with_columns(lead.alias("_lead")).select(
-        "_a", "article_id", "_blk", "line_no", "_l",
-        stripped.alias("text"),
+    # eager frames do not share common subexpressions: strip and count once, in steps
+    lines = lines.with_columns(lead.alias("_lead"), pl.col("line").str.strip_chars().alias("text")) \
+        .with_columns(pl.col("text").str.len_chars().cast(pl.Int64).alias("_chars"))
+    return lines.select(
+        "_a", "article_id", "_blk", "line_no", "_l", "text",
         (pl.col("_line_start") + pl.col("_lead")).alias("char_start"),
-        (pl.col("_line_start") + pl.col("_lead") + stripped.str.len_chars().cast(pl.Int64)).alias("char_end"),
+        (pl.col("_line_start") + pl.col("_lead") + pl.col("_chars")).alias("char_end"),
         pl.col("line").str.slice(0, pl.col("_lead")).alias("_head"),
-        pl.col("line").str.slice(pl.col("_lead") + stripped.str.len_chars()).alias("_tail"),
+        pl.col("line").str.slice(pl.col("_lead") + pl.col("_chars")).alias("_tail"),
     )
 
 
@@ -201,14 +208,14 @@ def _replace_rows(frame: pl.DataFrame, mask: pl.Series, new_rows: pl.DataFrame) 
 def _split_glued_lines(lines: pl.DataFrame) -> pl.DataFrame:
     """Lines → pieces; only lines with a glued date (rare) go through the Python splitter."""
     pieces = lines.with_columns(pl.lit(0, pl.Int64).alias("piece_no"), pl.lit("text").alias("kind"))
-    glued = pieces["text"].str.contains(_GLUE_HINT)
-    if not glued.any():
+    dated = pieces["text"].str.contains(_DATE_HINT)
+    cands = (pieces.filter(dated).with_columns(dated.arg_true().cast(pl.Int64).alias("_at"))
+             .filter(pl.col("text").str.contains(_GLUE_HINT)))
+    if cands.height == 0:
         return pieces
-    at = glued.arg_true().cast(pl.Int64)
-    cands = pieces.filter(glued).with_columns(at.alias("_at"))
     rows: dict[str, list] = {"_at": [], "piece_no": [], "_s": [], "_e": [], "kind": [], "text": []}
     dates = cands.select(pl.col("text").str.extract_all(_DATE_TIME.pattern)).to_series().to_list()
-    for i, text, found in zip(at.to_list(), cands["text"].to_list(), dates):
+    for i, text, found in zip(cands["_at"].to_list(), cands["text"].to_list(), dates):
         for k, (s, e, kind) in enumerate(split_glued(text, found)):
             # sliced here: polars slices by characters from the string start (quadratic on huge lines)
             for key, value in zip(rows, (i, k, s, e, kind, text[s:e])):
@@ -235,12 +242,12 @@ def _split_credits(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     Foto: AFP``) becomes a ``captioned`` piece and a ``credit`` piece. Vectorised: cheap
     keyword scans pick the few candidate pieces, Rust regexes with groups give the offsets."""
     text = pl.col("text")
-    hint = pieces.select((pl.col("kind") == "text") & (
-        text.str.contains(book.label_hint)
-        | text.str.contains_any(list(book.keywords), ascii_case_insensitive=True))).to_series()
-    if not hint.any():
+    label = text.str.contains(book.label_hint)
+    cands = (pieces.with_row_index("_at").with_columns(pl.col("_at").cast(pl.Int64))
+             .filter((pl.col("kind") == "text") & (label | pl.col("_hit")))
+             .filter(label | text.str.contains_any(list(book.keywords), ascii_case_insensitive=True)))
+    if cands.height == 0:
         return pieces
-    cands = pieces.filter(hint).with_columns(hint.arg_true().cast(pl.Int64).alias("_at"))
     cands = cands.with_columns(
         (text.str.contains(book.credit_full) & (text.str.len_chars() <= MAX_CREDIT_CHARS + 4)).alias("_full"),
         # a non-match gives a struct of nulls (not a null struct), so choose on a field
@@ -281,6 +288,10 @@ def _split_credits(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
 
 
 def _pieces(lines: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
+    # one scan for phrases and credit keywords together (a case-insensitive Rust regex matches
+    # wherever the ASCII-case-insensitive lookups would); pieces are parts of their line, so only
+    # pieces of the lines it flags (``_hit``) are searched for either
+    lines = lines.with_columns(pl.col("text").str.contains(book.hint).alias("_hit"))
     pieces = _split_credits(_split_glued_lines(lines), book)
     index = pl.int_range(pl.len(), dtype=pl.Int64)
     # pieces per line: single-piece lines can be headings, agency names, wrapped body lines
@@ -288,21 +299,36 @@ def _pieces(lines: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
         (run_last(pl.col("_p"), "_l") - run_first(pl.col("_p"), "_l") + 1).alias("_n")).drop("_p")
 
 
+def _where(frame: pl.DataFrame, rows: pl.Series, expr: pl.Expr) -> pl.Series:
+    """``expr`` on the ``rows`` of ``frame`` only, null on the others: costly scans skip the
+    pieces that cannot need them."""
+    found = frame.filter(rows).select(expr).to_series()
+    return pl.repeat(None, frame.height, dtype=found.dtype, eager=True).scatter(rows.arg_true(), found)
+
+
 def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     text = pl.col("text")
-    # whole-line lists and word counts only matter for short pieces: never scan long paragraphs
-    bare = pl.when(text.str.len_chars() <= book.longest_line).then(
-        text.str.slice(0, book.longest_line).str.to_lowercase().str.strip_chars(" \t.:!?|•·-–—*>»«()[]"))
+    pieces = pieces.with_columns(text.str.len_chars().alias("_chars"),
+                                 (text.str.slice(0, 80).str.count_matches(" ", literal=True) + 1).alias("_words"))
+    chars, words = pieces.get_column("_chars"), pieces.get_column("_words")
+    # phrases (lower-case) only in pieces of lines the hint flagged; ASCII-case-insensitive
+    # Aho–Corasick on the original text saves lower-casing every line
+    phrase = text.str.extract_many(list(book.phrases), ascii_case_insensitive=True).list.first().str.to_lowercase()
+    # whole-line lists only matter for short pieces: never scan long paragraphs
+    bare = text.str.to_lowercase().str.strip_chars(" \t.:!?|•·-–—*>»«()[]")
+    title_rows = (words.is_between(1, 4) & (chars <= 80) & (pieces.get_column("_n") == 1)
+                  & (pieces.get_column("kind") == "text"))
+    title = ~text.str.contains(_FINAL_PUNCT) & text.str.contains(r"\p{L}") & ~text.str.contains(r"^\p{Ll}")
+    pieces = pieces.with_columns(
+        _where(pieces, pieces.get_column("_hit"), phrase).alias("_phrase"),
+        _where(pieces, chars <= book.longest_line, bare).alias("_bare"),
+        _where(pieces, title_rows, title).fill_null(False).alias("_title"),
+    )
     marker = text.str.extract(book.marker_regex, 1)
-    # one lazy query: polars runs the independent scans in parallel. Phrases are lower-case;
-    # ASCII-case-insensitive Aho–Corasick on the original text saves lower-casing every line
+    # one lazy query: polars runs the independent scans in parallel
     frame = pieces.lazy().with_columns(
-        text.str.extract_many(list(book.phrases), ascii_case_insensitive=True).list.first()
-        .str.to_lowercase().alias("_phrase"),
-        bare.alias("_bare"),
         ~text.str.contains(r"[\p{L}\p{N}]").alias("_no_alnum"),
         pl.when(pl.col("kind") == "text").then(marker).alias("_marker"),
-        (text.str.slice(0, 80).str.count_matches(" ", literal=True) + 1).alias("_words"),
     ).with_columns(
         pl.col("_bare").is_in(list(book.lines)).fill_null(False).alias("_bp_line"),
         ((pl.col("kind") == "credit")
@@ -322,9 +348,7 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     headline_line = pl.when(first_kept).then(pl.col("_l")).forward_fill()
     headline_article = pl.when(first_kept).then(pl.col("_a")).forward_fill()
     is_headline = (headline_article == pl.col("_a")) & (headline_line == pl.col("_l"))
-    short_title = (pl.col("_words").is_between(1, 4) & (text.str.len_chars() <= 80) & ~text.str.contains(_FINAL_PUNCT)
-                   & text.str.contains(r"\p{L}") & ~text.str.contains(r"^\p{Ll}") & (pl.col("_n") == 1)
-                   & (pl.col("kind") == "text"))
+    short_title = pl.col("_title")
     alone = first_in("_blk") & last_in("_blk")
     inner_block = (pl.col("_blk") != run_first(pl.col("_blk"), "_a")) & (
         pl.col("_blk") != run_last(pl.col("_blk"), "_a"))
@@ -354,10 +378,12 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
         .otherwise(pl.lit("short line in a paragraph of page debris"))
     )
     heading_reason = pl.lit("section heading: short line without final punctuation between paragraphs")
-    return frame.with_columns(role.alias("role")).with_columns(
-        pl.when(pl.col("role").is_in(["headline", "body", "caption"])).then(None)
-        .when(pl.col("role") == "heading").then(heading_reason)
-        .otherwise(reason).alias("reason")).collect(engine="in-memory")  # ~3x less fixed cost per batch
+    frame = frame.with_columns(role.alias("role")).collect(engine="in-memory")  # ~3x less fixed cost per batch
+    # kept roles have no reason: the formatting runs on the dropped pieces only
+    dropped = ~frame.get_column("role").is_in(["headline", "body", "caption"])
+    return frame.with_columns(
+        _where(frame, dropped, pl.when(pl.col("role") == "heading").then(heading_reason).otherwise(reason))
+        .alias("reason"))
 
 
 def _merge_wrapped(frame: pl.DataFrame) -> pl.DataFrame:

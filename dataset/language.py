@@ -133,17 +133,16 @@ def detect(texts: pl.Series, min_margin: float = MIN_MARGIN) -> pl.Series:
         .when(decided).then(pl.col("best"))
         .otherwise(None).alias("language")
     )
-    # the script test only runs where the profile left the sentence open
-    open_rows = frame.filter(pl.col("language").is_null()).select(
-        "row",
-        pl.when(pl.col("text").str.count_matches(r"\p{Arabic}")
-                > ARABIC_SHARE * pl.col("text").str.count_matches(r"\p{L}"))
-        .then(pl.lit("ar")).otherwise(None).alias("script"),
-    )
-    if open_rows.height:
-        frame = frame.join(open_rows, on="row", how="left", maintain_order="left").with_columns(
-            pl.coalesce("language", "script").alias("language"))
-    return frame.get_column("language").rename(texts.name or "language")
+    # the script test only runs where the profile left the sentence open, and an ASCII text
+    # (as many bytes as characters) has no Arabic letter
+    open_rows = frame.filter(pl.col("language").is_null()
+                             & (pl.col("text").str.len_bytes() > pl.col("text").str.len_chars()))
+    arabic = open_rows.filter(pl.col("text").str.count_matches(r"\p{Arabic}")
+                              > ARABIC_SHARE * pl.col("text").str.count_matches(r"\p{L}"))
+    language = frame.get_column("language")
+    if arabic.height:
+        language = language.scatter(arabic.get_column("row"), "ar")
+    return language.rename(texts.name or "language")
 
 
 def sentence_languages(texts: pl.Series, fallback: pl.Series) -> pl.Series:

@@ -59,7 +59,8 @@ def kept_segments(segments: pl.DataFrame) -> pl.DataFrame:
     # running sums without per-group windows: subtract the running total at the article's start
     total = step.cum_sum() - step
     return kept.with_columns(
-        (run_start.cum_sum().cast(pl.Int64) - 1).alias("art_idx"),
+        # ascending by construction: flagged sorted, group-bys on it skip hashing
+        (run_start.cum_sum().cast(pl.Int64) - 1).set_sorted().alias("art_idx"),
         (total - run_first(total, "article_id")).alias("seg_start"),
     )
 
@@ -285,17 +286,18 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
     )
     pieces = _rejoin_abbreviations(pieces)
 
-    length = pl.col("piece").str.len_chars()
-    stripped = pl.col("piece").str.strip_chars()
-    lead = length - pl.col("piece").str.strip_chars_start().str.len_chars()
-    trail = pl.col("piece").str.strip_chars_start().str.len_chars() - stripped.str.len_chars()
+    # stripped in steps (eager frames do not share common subexpressions): the leading and the
+    # trailing whitespace move the offsets
+    chars = lambda c: pl.col(c).str.len_chars().cast(pl.Int64)  # noqa: E731
     sentences = (
-        pieces.with_columns(
-            (pl.col("start") + lead).alias("char_start"),
-            (pl.col("end") - trail).alias("char_end"),
-            stripped.alias("text"),
+        pieces.with_columns(pl.col("piece").str.strip_chars_start().alias("_lstrip"))
+        .with_columns(pl.col("_lstrip").str.strip_chars_end().alias("text"))
+        .with_columns(chars("piece").alias("_n"), chars("_lstrip").alias("_nl"), chars("text").alias("_nt"))
+        .with_columns(
+            (pl.col("start") + pl.col("_n") - pl.col("_nl")).alias("char_start"),
+            (pl.col("end") - (pl.col("_nl") - pl.col("_nt"))).alias("char_end"),
         )
-        .filter(pl.col("text").str.len_chars() > 0)
+        .filter(pl.col("_nt") > 0)
         .select("art_idx", "text", pl.col("char_start").cast(pl.Int64), pl.col("char_end").cast(pl.Int64))
     )
 
@@ -310,9 +312,11 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
     detected = detect(sentences.get_column("text"))
     # the article's language: declared, else the majority of its clear sentences, else the
     # profile of its text; it is the fallback of the sentences that are not clear on their own
+    given = declared.get_column("given")
+    # (the vote is skipped when every article declares its language: it could not change one)
+    votes = [_majority(art_idx, detected, texts.height)] if given.null_count() else []
     texts = texts.with_columns(
-        pl.coalesce(declared.get_column("given"), _majority(art_idx, detected, texts.height),
-                    declared.get_column("guess"), pl.lit(UNDETERMINED)).alias("language"))
+        pl.coalesce(given, *votes, declared.get_column("guess"), pl.lit(UNDETERMINED)).alias("language"))
     sentences = sentences.with_columns(
         (row - run_first(row, "art_idx")).alias("sentence_index"),
         texts.get_column("article_id").gather(art_idx).alias("article_id"),

@@ -289,3 +289,53 @@ def test_offsets_slice_exactly_for_any_article(texts):
                 covered[i] = True
         lost = "".join(ch for ch, c in zip(text, covered) if not c and not ch.isspace())
         assert all(not ch.isalnum() for ch in lost), lost
+
+
+# ---------------------------------------------------------------------------- prefilters
+
+_book = phrasebook()
+_near_phrases = st.lists(
+    st.one_of(st.sampled_from(_book.phrases + _book.keywords), st.text(min_size=0, max_size=8)), max_size=4,
+).map("".join).flatmap(lambda t: st.sets(st.integers(0, max(len(t) - 1, 0))).map(
+    lambda ups: "".join(ch.upper() if i in ups else ch for i, ch in enumerate(t))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_near_phrases, min_size=1, max_size=20))
+def test_prefilters_flag_every_line_the_exact_lookups_would(texts):
+    """The cheap scans that pick candidate lines never miss one the exact lookups would find."""
+    from dataset.clean import _DATE_HINT, _GLUE_HINT
+
+    text = pl.col("text")
+    frame = pl.DataFrame({"text": texts}).select(
+        text.str.contains(_book.hint).alias("hint"),
+        text.str.contains_any(list(_book.phrases + _book.keywords), ascii_case_insensitive=True).alias("exact"),
+        text.str.contains(_DATE_HINT).alias("dated"),
+        text.str.contains(_GLUE_HINT).alias("glued"),
+    )
+    assert frame.filter(pl.col("exact") & ~pl.col("hint")).height == 0
+    assert frame.filter(pl.col("glued") & ~pl.col("dated")).height == 0
+
+
+@pytest.mark.parametrize("line", ["WE USE COOKIES here", "Photo by Jane/Getty Images", "© AFP 2016",
+                                  "Fallujah2016-05-23 19:01:33 A member", "٢٠١٦-٠٥-٢٣ X",
+                                  "Op 3/4/2016 zei hij"])
+def test_prefilters_flag_known_lines(line):
+    from dataset.clean import _DATE_HINT
+
+    flagged = pl.Series([line]).str.contains(_book.hint).item() or pl.Series([line]).str.contains(_DATE_HINT).item()
+    assert flagged
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.one_of(_pieces, st.text(max_size=20)), st.booleans()), min_size=1, max_size=30))
+def test_scans_on_candidate_rows_equal_the_full_scan_there(rows):
+    """``_where`` (an expression on some rows only) gives what the expression gives on all rows,
+    restricted to those rows."""
+    from dataset.clean import _FINAL_PUNCT, _where
+
+    frame = pl.DataFrame({"text": [t for t, _ in rows], "keep": [k for _, k in rows]})
+    for expr in (pl.col("text").str.extract_many(list(_book.phrases), ascii_case_insensitive=True).list.first(),
+                 pl.col("text").str.to_lowercase(), ~pl.col("text").str.contains(_FINAL_PUNCT)):
+        full = frame.select(pl.when(pl.col("keep")).then(expr)).to_series()
+        assert _where(frame, frame["keep"], expr).to_list() == full.to_list()

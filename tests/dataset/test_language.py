@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dataset.language import PROFILE_LANGUAGES, UNDETERMINED, detect, normalise_code, sentence_languages, stopwords
+from dataset.language import (ARABIC_SHARE, PROFILE_LANGUAGES, UNDETERMINED, detect, normalise_code,
+                              sentence_languages, stopwords)
 
 # A small hand-made set (written for this test, news-style). Expected language per sentence.
 HAND_MADE = [
@@ -107,3 +110,15 @@ def test_stopword_lists_are_data_files_for_every_profile_language():
     assert set(lists) == set(PROFILE_LANGUAGES)
     assert all(len(words) >= 50 for words in lists.values())
     assert "is" in lists["nl"] and "is" in lists["en"]  # shared words are allowed (they weigh less)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([*"ab lde,.x'", "the ", " de ", "ش", "ق", "ي", "é", "١", "漢"]),
+                         max_size=30).map("".join), min_size=1, max_size=30))
+def test_arabic_only_where_the_script_rule_holds(texts):
+    """Open rows skip the script count when they are ASCII: no row the full rule calls Arabic
+    may stay open, and no row may become Arabic without it."""
+    series = pl.Series(texts, dtype=pl.String)
+    rule = (series.str.count_matches(r"\p{Arabic}") > ARABIC_SHARE * series.str.count_matches(r"\p{L}")).to_list()
+    for got, arabic in zip(detect(series).to_list(), rule):
+        assert (got == "ar") == arabic if got in (None, "ar") else True

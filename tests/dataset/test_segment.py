@@ -114,6 +114,15 @@ def test_declared_language_is_the_fallback():
     assert sentences["language"].to_list() == ["fr", "und"]
 
 
+def test_a_declared_language_outvotes_the_sentences_with_or_without_undeclared_articles():
+    body = "De politie heeft twaalf jongeren aangehouden. Lees ook"
+    rows = segments_frame([("a", "body", body), ("b", "body", body)])
+    for languages, expected in ((["en", "fr"], ["en", "fr"]), (["en", None], ["en", "nl"])):
+        texts, sentences = segment_articles(rows, pl.DataFrame({"article_id": ["a", "b"], "language": languages}))
+        assert texts["language"].to_list() == expected
+        assert sentences["language"].to_list() == ["nl", expected[0], "nl", expected[1]]
+
+
 def test_multibyte_whitespace_does_not_crash_the_splitter():
     # sentencex panics on U+00A0/U+2028 next to an initial's period; the stage must not
     text = "\nb A\u2028. é\u2028.b\u2028 De\u00a0Dr. A.\u00a0B. Jansen zei het.\u3000Ja."
