@@ -67,26 +67,56 @@ def _char_offset(padded: pl.Expr, byte_pos: pl.Expr) -> pl.Expr:
         padded.cast(pl.Binary).bin.slice(0, byte_pos).cast(pl.String).str.len_chars())
 
 
-def _find(part: pl.DataFrame, col: str, table: pl.DataFrame, cased: bool) -> pl.DataFrame | None:
-    pats = table.filter(pl.col("cased") == cased)["pattern"].to_list()
-    if not pats or part.height == 0:
+@functools.lru_cache(maxsize=None)
+def _patterns(language: str, cased: bool) -> tuple[pl.DataFrame, pl.Expr]:
+    """The :func:`entity_table` rows of one case mode, and their patterns as one list literal
+    (made once: turning ~13k Python strings into a literal costs ~2 ms a call)."""
+    table = entity_table(language).filter(pl.col("cased") == cased)
+    return table, pl.lit(table["pattern"].implode())
+
+
+def _find(part: pl.DataFrame, col: str, language: str, cased: bool) -> pl.DataFrame | None:
+    table, patterns = _patterns(language, cased)
+    if table.height == 0 or part.height == 0:
         return None
-    found = part.select(
-        ROW, pl.col(col).alias("_p"),
-        pl.col(col).str.extract_many(pats, overlapping=True).alias("pattern"),
-        pl.col(col).str.find_many(pats, overlapping=True).alias("pos"),
-    ).explode(["pattern", "pos"]).drop_nulls("pattern")
-    found = found.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
+    found = pl.col("pattern")
+    hits = (part.select(ROW, pl.col(col).alias("_p"), pl.col(col).str.extract_many(patterns, overlapping=True).alias("pattern"))
+            .with_columns((found.list.n_unique() < found.list.len()).alias("_again"))
+            .explode("pattern").drop_nulls("pattern"))
+    # one Aho–Corasick pass, not a second one for positions (building the automaton of the
+    # gazetteer alone costs as much as scanning a batch): a pattern found once in its row is
+    # where str.find puts it
+    hits = hits.with_columns(pl.col("_p").str.find(pl.col("pattern"), literal=True).alias("pos"))
+    if hits["_again"].any():
+        hits = _later_occurrences(hits)
+    hits = hits.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
         (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"),
         pl.lit(cased).alias("cased"))
-    return found.drop("_p", "pos").join(table.filter(pl.col("cased") == cased), on=["pattern", "cased"], how="inner")
+    return hits.drop("_p", "pos", "_again").join(table, on=["pattern", "cased"], how="inner")
+
+
+def _later_occurrences(hits: pl.DataFrame) -> pl.DataFrame:
+    """Byte offsets of the hits in rows (``_again``) that hold a pattern more than once: the
+    n-th hit of a pattern is its n-th occurrence (Aho–Corasick reports matches by their end),
+    found by a second pass over these rows with only the patterns they hold."""
+    hits = hits.with_row_index("_i")
+    again = hits.filter("_again")
+    nth = pl.int_range(pl.len()).over(ROW, "pattern").alias("_n")
+    rows = again.unique(ROW, keep="first").select(ROW, "_p")
+    held = pl.lit(again["pattern"].unique().implode())
+    occurrences = (rows.select(ROW, pl.col("_p").str.extract_many(held, overlapping=True).alias("pattern"),
+                               pl.col("_p").str.find_many(held, overlapping=True).alias("pos"))
+                   .explode(["pattern", "pos"]).with_columns(nth))
+    fixed = again.select("_i", ROW, "pattern").with_columns(nth).join(
+        occurrences, on=[ROW, "pattern", "_n"], how="left", maintain_order="left")
+    return hits.with_columns(hits["pos"].scatter(fixed["_i"], fixed["pos"])).drop("_i")
 
 
 def _entity_hits(frame: pl.DataFrame) -> pl.DataFrame:
     # case-sensitive names (acronyms, places) are the same in every language: one pass for all rows
-    parts = [_find(frame, "_pc", entity_table("en"), True)]
+    parts = [_find(frame, "_pc", "en", True)]
     for (lang,), part in frame.partition_by("_lang", as_dict=True).items():
-        parts.append(_find(part, "_pl", entity_table(lang if lang in LANGUAGES else "en"), False))
+        parts.append(_find(part, "_pl", lang if lang in LANGUAGES else "en", False))
     parts = [p for p in parts if p is not None]
     if not parts:
         return pl.DataFrame(schema={ROW: pl.UInt32, "start": pl.Int64, "end": pl.Int64, **_ENTITY_SCHEMA})
