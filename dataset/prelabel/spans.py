@@ -115,7 +115,7 @@ def _later_occurrences(hits: pl.DataFrame) -> pl.DataFrame:
 def _entity_hits(frame: pl.DataFrame) -> pl.DataFrame:
     # case-sensitive names (acronyms, places) are the same in every language: one pass for all rows
     parts = [_find(frame, "_pc", "en", True)]
-    for (lang,), part in frame.partition_by("_lang", as_dict=True).items():
+    for (lang,), part in frame.select(ROW, "_lang", "_pl").partition_by("_lang", as_dict=True).items():
         parts.append(_find(part, "_pl", lang if lang in LANGUAGES else "en", False))
     parts = [p for p in parts if p is not None]
     if not parts:
@@ -178,7 +178,8 @@ def _count_and_date_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
 
 
 def _resolve_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
-    """Keep the longest, then earliest, of overlapping spans of a sentence."""
+    """Keep the longest, then earliest, of overlapping spans of a sentence; the kept spans come
+    in row and start order."""
     spans = spans.sort([ROW, "start", "end"], descending=[False, False, True])
     # one running maximum over the whole frame: offsetting every sentence by row × BIG keeps the
     # sentences apart (rows are sorted), which avoids a grouped window
@@ -244,16 +245,19 @@ def extract(frame: pl.DataFrame) -> pl.DataFrame:
     grammar_spans, values = _count_and_date_spans(frame)
     all_spans = pl.concat([ents.select(ROW, "label", "start", "end", "name", "inter", "country", "kind"),
                            grammar_spans], how="diagonal_relaxed")
-    all_spans = _resolve_overlaps(all_spans).join(frame.select(ROW, "text"), on=ROW).with_columns(
-        pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("text"))
-    span_lists = all_spans.sort([ROW, "start"]).group_by(ROW).agg(
+    all_spans = _resolve_overlaps(all_spans)
+    # _row is the position in frame: a gather, not a join
+    all_spans = all_spans.with_columns(frame["text"].gather(all_spans[ROW]).alias("text")).with_columns(
+        pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
+    # the spans are in row and start order already
+    span_lists = all_spans.group_by(ROW).agg(
         pl.struct(pl.col("label"), pl.col("start"), pl.col("end"), pl.col("text")).alias("spans"))
-    kept = all_spans.filter(pl.col("label").is_in(["ACTOR", "LOCATION"])).join(
-        frame.select(ROW, pl.col("text").alias("_text_full")), on=ROW, how="left")
+    kept = all_spans.filter(pl.col("label").is_in(["ACTOR", "LOCATION"]))
     # joins that keep the frame's row order: no re-sort
     out = (frame.select(ROW, "event_type", "published_at")
            .join(span_lists, on=ROW, how="left", maintain_order="left")
-           .join(_actors(kept, frame.select(ROW, "event_type")), on=ROW, how="left", maintain_order="left")
+           .join(_actors(kept, frame.select(ROW, "event_type", pl.col("text").alias("_text_full"))), on=ROW,
+                 how="left", maintain_order="left")
            .join(_places(kept), on=ROW, how="left", maintain_order="left")
            .join(values, on=ROW, how="left", maintain_order="left"))
     # an event with no date in its sentence happened around publication: week precision
