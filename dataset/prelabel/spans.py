@@ -27,7 +27,7 @@ from dataset.prelabel.lexicon import LANGUAGES, lexicon_for, named_actors
 from dataset.prelabel.matcher import has
 from dataset.prelabel.normalise import normalise_cased, normalise_term
 from dataset.prelabel.places import gazetteer
-from dataset.runs import first_in
+from dataset.runs import first_in, last_in, run_first
 
 ROW = "_row"
 #: words after/before an actor that make it the speaker, not the doer (all lexicon languages)
@@ -164,7 +164,8 @@ def _count_and_date_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     suicide = (pl.col("sub_event_type") == "Suicide bomb").fill_null(False)
     # the number checks scan text: run them only on the rows with a death word (a bit test)
     has_number = pl.col("_pl").str.contains(r"\d") | pl.col("_pl").str.contains_any(_number_words())
-    fat_rows = (frame.filter(has("D") | suicide).select(ROW, "_lang", "_pl", "text", suicide.alias("suicide"))
+    fat_rows = (frame.select(ROW, "_lang", "_pl", "text", suicide.alias("suicide"), has("D").alias("_d"))
+                .filter(pl.col("_d") | pl.col("suicide")).drop("_d")
                 .filter(pl.col("suicide") | has_number))
     fat = fatalities_frame(fat_rows)
     checks = _date_checks()
@@ -192,7 +193,7 @@ def _resolve_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
 def _actors(ents: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
     actors = ents.filter(pl.col("label") == "ACTOR").with_columns(pl.coalesce("name", "text").alias("actor"))
     # a sentence naming one actor needs no ranking: it is actor1 and there is no actor2
-    several = pl.col(ROW).is_duplicated()
+    several = ~(first_in(ROW) & last_in(ROW))  # the spans come in row order
     single = actors.filter(~several).select(ROW, pl.col("actor").alias("actor1"), pl.col("inter").alias("inter1"))
     ranked = _ranked_actors(actors.filter(several).join(labels, on=ROW, how="left"))
     return pl.concat([single, ranked], how="diagonal")
@@ -218,7 +219,9 @@ def _ranked_actors(actors: pl.DataFrame) -> pl.DataFrame:
     )
     actors = actors.with_columns(first_rank.alias("_r1")).sort([ROW, "_r1", "start"])
     a1 = actors.filter(first_in(ROW)).select(ROW, pl.col("actor").alias("actor1"), pl.col("inter").alias("inter1"))
-    rest = actors.join(a1, on=ROW).filter(pl.col("actor") != pl.col("actor1"))
+    # actor1/inter1 on every row of the sentence (both are never null: every actor has an inter)
+    rest = actors.with_columns(run_first(pl.col("actor"), ROW).alias("actor1"),
+                               run_first(pl.col("inter"), ROW).alias("inter1")).filter(pl.col("actor") != pl.col("actor1"))
     second_rank = (
         pl.when(vac & (pl.col("inter") == "Civilians")).then(0)
         .when(demo & (pl.col("inter") == "State forces")).then(0)
