@@ -190,10 +190,11 @@ def _resolve_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
     return spans.filter(prev_end.is_null() | (offset + pl.col("start") >= prev_end))
 
 
-def _actors(ents: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
-    actors = ents.filter(pl.col("label") == "ACTOR").with_columns(pl.coalesce("name", "text").alias("actor"))
+def _actors(spans: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
+    """actor1/inter1/actor2/inter2 of each sentence from its ACTOR spans (``spans`` in row order)."""
+    actors = spans.filter(pl.col("label") == "ACTOR").with_columns(pl.coalesce("name", "text").alias("actor"))
     # a sentence naming one actor needs no ranking: it is actor1 and there is no actor2
-    several = ~(first_in(ROW) & last_in(ROW))  # the spans come in row order
+    several = ~(first_in(ROW) & last_in(ROW))
     single = actors.filter(~several).select(ROW, pl.col("actor").alias("actor1"), pl.col("inter").alias("inter1"))
     ranked = _ranked_actors(actors.filter(several).join(labels, on=ROW, how="left"))
     return pl.concat([single, ranked], how="diagonal")
@@ -232,8 +233,9 @@ def _ranked_actors(actors: pl.DataFrame) -> pl.DataFrame:
     return a1.join(a2, on=ROW, how="left")
 
 
-def _places(ents: pl.DataFrame) -> pl.DataFrame:
-    locs = ents.filter(pl.col("label") == "LOCATION").sort([ROW, "start"])
+def _places(spans: pl.DataFrame) -> pl.DataFrame:
+    """location/country of each sentence from its LOCATION spans (``spans`` in row and start order)."""
+    locs = spans.filter(pl.col("label") == "LOCATION")
     city = locs.filter(pl.col("kind") == "city").group_by(ROW).agg(
         pl.col("name").first().alias("location"), pl.col("country").first().alias("_c1"))
     country = locs.filter(pl.col("kind") == "country").group_by(ROW).agg(pl.col("name").first().alias("_c2"))
@@ -255,13 +257,12 @@ def extract(frame: pl.DataFrame) -> pl.DataFrame:
     # the spans are in row and start order already
     span_lists = all_spans.group_by(ROW).agg(
         pl.struct(pl.col("label"), pl.col("start"), pl.col("end"), pl.col("text")).alias("spans"))
-    kept = all_spans.filter(pl.col("label").is_in(["ACTOR", "LOCATION"]))
     # joins that keep the frame's row order: no re-sort
     out = (frame.select(ROW, "event_type", "published_at")
            .join(span_lists, on=ROW, how="left", maintain_order="left")
-           .join(_actors(kept, frame.select(ROW, "event_type", pl.col("text").alias("_text_full"))), on=ROW,
+           .join(_actors(all_spans, frame.select(ROW, "event_type", pl.col("text").alias("_text_full"))), on=ROW,
                  how="left", maintain_order="left")
-           .join(_places(kept), on=ROW, how="left", maintain_order="left")
+           .join(_places(all_spans), on=ROW, how="left", maintain_order="left")
            .join(values, on=ROW, how="left", maintain_order="left"))
     # an event with no date in its sentence happened around publication: week precision
     fallback = pl.col("event_type").is_not_null() & pl.col("event_date").is_null() & pl.col("published_at").is_not_null()
