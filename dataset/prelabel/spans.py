@@ -1,9 +1,10 @@
 """Span pre-labels (ACTOR, LOCATION, FATALITIES, DATE) and the flat columns derived from them.
 
-ACTOR and LOCATION spans come from Aho–Corasick passes (``str.extract_many`` + ``str.find_many``)
-over the same padded text as the trigger matching: lower-cased for actor nouns and group names,
-case-preserving for acronyms (IS, SDF) and place names (the gazetteer in :mod:`.places`). Byte
-offsets become code-point offsets with a vectorised binary slice (ASCII rows need no work).
+ACTOR and LOCATION spans come from Aho–Corasick passes (``str.extract_many``) over the same
+padded text as the trigger matching: lower-cased for actor nouns and group names, case-preserving
+for acronyms (IS, SDF) and place names (the gazetteer in :mod:`.places`). ``str.find`` gives each
+hit's byte offset; byte offsets become code-point offsets with a vectorised binary slice (ASCII
+rows need no work).
 FATALITIES and DATE need number/date grammar and run (vectorised, :mod:`.fatalities_vec` and
 :mod:`.dates_vec`) only on the rows whose match found a death word, a date word or a digit.
 
