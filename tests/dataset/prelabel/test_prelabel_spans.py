@@ -120,3 +120,32 @@ def test_parquet_round_trip(tmp_path):
     con = duckdb.connect()
     fat, n = con.execute(f"select fatalities, len(spans) from read_parquet('{path}')").fetchone()
     assert (fat, n) == (3, out["spans"].list.len()[0])
+
+
+def _find_with_find_many(part, col, language, cased):
+    """Reference for spans._find: positions from a second Aho–Corasick pass (str.find_many)."""
+    from dataset.prelabel.spans import ROW, _char_offset, _patterns
+
+    table, _ = _patterns(language, cased)
+    pats = table["pattern"].to_list()
+    found = part.select(
+        ROW, pl.col(col).alias("_p"),
+        pl.col(col).str.extract_many(pats, overlapping=True).alias("pattern"),
+        pl.col(col).str.find_many(pats, overlapping=True).alias("pos"),
+    ).explode(["pattern", "pos"]).drop_nulls("pattern")
+    found = found.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
+        (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"), pl.lit(cased).alias("cased"))
+    return found.drop("_p", "pos").join(table, on=["pattern", "cased"], how="inner")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(PIECES + ["Homs", "army", "IS IS", "Raqqa Raqqa"]), min_size=0, max_size=14)
+                .map(" ".join), min_size=1, max_size=6))
+def test_entity_positions_match_a_second_pass(texts):
+    # patterns found more than once in a row ("Raqqa … Raqqa", "IS IS" overlapping at the space)
+    from dataset.prelabel.matcher import prepare
+    from dataset.prelabel.spans import _find
+
+    frame = prepare(pl.DataFrame({"text": texts, "language": ["en"] * len(texts)}))
+    for col, cased in (("_pc", True), ("_pl", False)):
+        assert _find(frame, col, "en", cased).equals(_find_with_find_many(frame, col, "en", cased))
