@@ -93,7 +93,8 @@ def _find(part: pl.DataFrame, col: str, language: str, cased: bool) -> pl.DataFr
     hits = hits.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
         (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"),
         pl.lit(cased).alias("cased"))
-    return hits.drop("_p", "pos", "_again").join(table, on=["pattern", "cased"], how="inner")
+    # found order, so ties between spans are broken the same way every run (_resolve_overlaps)
+    return hits.drop("_p", "pos", "_again").join(table, on=["pattern", "cased"], how="inner", maintain_order="left")
 
 
 def _later_occurrences(hits: pl.DataFrame) -> pl.DataFrame:
@@ -182,7 +183,9 @@ def _count_and_date_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
 def _resolve_overlaps(spans: pl.DataFrame) -> pl.DataFrame:
     """Keep the longest, then earliest, of overlapping spans of a sentence; the kept spans come
     in row and start order."""
-    spans = spans.sort([ROW, "start", "end"], descending=[False, False, True])
+    # stable: when spans tie on row, start and end, the first found (entities, then counts,
+    # then dates) is kept, not whichever the sort happens to put first
+    spans = spans.sort([ROW, "start", "end"], descending=[False, False, True], maintain_order=True)
     # one running maximum over the whole frame: offsetting every sentence by row × BIG keeps the
     # sentences apart (rows are sorted), which avoids a grouped window
     big = pl.lit(1 << 32, dtype=pl.Int64)

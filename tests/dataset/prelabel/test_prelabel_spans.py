@@ -135,7 +135,7 @@ def _find_with_find_many(part, col, language, cased):
     ).explode(["pattern", "pos"]).drop_nulls("pattern")
     found = found.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
         (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"), pl.lit(cased).alias("cased"))
-    return found.drop("_p", "pos").join(table, on=["pattern", "cased"], how="inner")
+    return found.drop("_p", "pos").join(table, on=["pattern", "cased"], how="inner", maintain_order="left")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
