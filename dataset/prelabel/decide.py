@@ -41,6 +41,7 @@ import operator
 
 import polars as pl
 
+from dataset.prelabel.lexicon import key_bits
 from dataset.prelabel.rules import RULES, C
 from schemas.taxonomy import DISORDER_OF, EVENT_TYPES, PARENT_OF, precedence
 
@@ -99,16 +100,30 @@ def _tags(frame: pl.DataFrame, pairs: list[tuple[pl.Expr, str]]) -> pl.Series:
 
 
 def _winner_strong_terms(work: pl.DataFrame, subs: list[str]) -> pl.Series:
-    """Per row, the number of distinct strong trigger terms of the winning sub-event type."""
+    """Per row, the number of distinct strong trigger terms of the winning sub-event type. Only
+    rows whose masks hold a strong trigger of the winner can have one: the others are skipped
+    before the terms are exploded."""
     idx = list(range(len(subs)))
-    exploded = (work.select(pl.int_range(pl.len()).alias("_i"),
-                            pl.col("_best").replace_strict(idx, subs, return_dtype=pl.String).alias("_sub"),
-                            "terms")
-                .explode("terms").filter(pl.col("terms").str.starts_with("T:")))
-    counts = (exploded.filter(pl.col("terms").str.slice(2).str.split("=").list.first() == pl.col("_sub"))
-              .group_by("_i").agg(pl.col("terms").n_unique().alias("n")))
-    return (work.select(pl.int_range(pl.len()).alias("_i")).join(counts, on="_i", how="left")
-            .sort("_i")["n"].fill_null(0))
+    winner_bit = pl.col("_best").replace_strict(idx, [key_bits()[f"T:{s}"][1] for s in subs], return_dtype=pl.UInt64)
+    prefix = pl.col("_best").replace_strict(idx, [f"T:{s}=" for s in subs], return_dtype=pl.String)
+    exploded = (work.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), prefix.alias("_prefix"), "terms",
+                            ((pl.col("_mT") & winner_bit) != 0).alias("_has"))
+                .filter("_has").explode("terms"))
+    counts = (exploded.filter(pl.col("terms").str.starts_with(pl.col("_prefix")))
+              .group_by("_i", maintain_order=True).agg(pl.col("terms").n_unique().alias("n")))
+    return pl.zeros(work.height, dtype=pl.UInt32, eager=True).scatter(counts["_i"], counts["n"])
+
+
+def _evidence(tags: pl.Series, terms: pl.Series) -> pl.Series:
+    """Per row its tags, then its terms. ``concat_list`` builds the lists row by row (three times
+    slower): both are exploded instead and gathered back by row; every row keeps a null from its
+    tags, so rows without evidence get an empty list and the groups stay in row order."""
+    row = pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i")
+    flat = pl.concat([tags.to_frame("e").select(row, "e").explode("e", empty_as_null=True, keep_nulls=True),
+                      terms.to_frame("e").select(row, "e").explode("e", keep_nulls=False)])
+    # sorted, the grouping takes its fast path (6× faster than hashing the rows)
+    flat = flat.sort("_i", maintain_order=True)
+    return flat.group_by("_i", maintain_order=True).agg(pl.col("e").drop_nulls())["e"]
 
 
 def rule_strengths(frame: pl.DataFrame) -> pl.DataFrame:
@@ -136,13 +151,20 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
     best_sub = pl.col("_best").replace_strict(idx, subs, return_dtype=pl.String)
     best_parent = pl.col("_best").replace_strict(idx, parents, return_dtype=pl.String)
     is_event = pl.col("_s") >= THRESHOLD
-    per_type = {e: pl.max_horizontal([n for n, p in zip(names, parents) if p == e]) for e in EVENT_TYPE_ORDER}
-    # strongest vote of a rule from another event type than the winner
-    other = pl.max_horizontal([pl.when(best_parent != pl.lit(e)).then(m).otherwise(0.0) for e, m in per_type.items()])
+    # whether a rule of another event type than the winner voted at least THRESHOLD: a bit per
+    # event type that has such a vote, tested against the bits of the other types (max/when
+    # over the type columns cost a fifth of the decision)
+    type_bits = functools.reduce(operator.or_, [
+        pl.any_horizontal(pl.col(n) >= THRESHOLD for n, p in zip(names, parents) if p == e)
+        .cast(pl.UInt8) * (1 << i) for i, e in enumerate(EVENT_TYPE_ORDER)])
+    others = pl.col("_best").replace_strict(
+        idx, [(1 << len(EVENT_TYPE_ORDER)) - 1 - (1 << EVENT_TYPE_ORDER.index(p)) for p in parents],
+        return_dtype=pl.UInt8)
+    other_strong = (type_bits & others) != 0
     # how many distinct strong terms name the winner, how many sub-types have strong terms
     n_subs = pl.col("_mT").bitwise_count_ones().cast(pl.Int64)
     event_score = (0.55 + 0.1 * pl.col("_nT").clip(0, 3) - 0.07 * (n_subs - 1).clip(0, 3)
-                   + pl.when(other < THRESHOLD).then(0.05).otherwise(0.0)
+                   + pl.when(~other_strong).then(0.05).otherwise(0.0)
                    - pl.when(C("speculation")).then(0.05).otherwise(0.0))
     none_score = pl.when(pl.col("_raw_max") == 0).then(0.85).otherwise(0.6)
     # evidence: the rules that voted, then the cues, then the matched terms
@@ -151,7 +173,7 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(is_event).then(best_parent).alias("event_type"),
         pl.when(is_event).then(best_sub).alias("sub_event_type"),
         pl.when(is_event).then(event_score).otherwise(none_score).clip(0.0, 1.0).cast(pl.Float64).alias("score"),
-        pl.concat_list(pl.lit(tags), pl.col("terms")).alias("evidence"),
+        pl.lit(_evidence(tags, work["terms"])).alias("evidence"),
     )
     return out.with_columns(
         pl.col("sub_event_type").replace_strict(DISORDER_OF, default=None, return_dtype=pl.String)
