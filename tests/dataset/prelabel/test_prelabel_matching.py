@@ -122,3 +122,11 @@ def test_masks_and_terms_agree_with_an_explode_and_join(language, data):
     words = st.sampled_from(term_table(language)["term"].to_list() + ["the", "is", "IS", "-", ","])
     texts = data.draw(st.lists(st.lists(words, max_size=8).map(" ".join), min_size=1, max_size=6))
     assert match(sentences(texts, language)).drop("_row").equals(_reference_match(texts, language).drop("_row"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_ascii_terms_normalise_like_any_term(term):
+    from dataset.prelabel.normalise import _normalise_any
+
+    assert normalise_term(term) == _normalise_any(term)
