@@ -30,10 +30,14 @@ def lexicon_language(language: pl.Expr) -> pl.Expr:
 
 def prepare(sentences: pl.DataFrame) -> pl.DataFrame:
     """``_row``, ``text``, ``_lang`` and the two padded forms of the text, computed once."""
+    # a batch has a handful of language codes: map those, not every row's string
+    languages = sentences["language"].cast(pl.String).fill_null(FALLBACK_LANGUAGE)
+    distinct = languages.unique()
+    lexicons = distinct.to_frame("language").select(lexicon_language(pl.col("language"))).to_series()
     return sentences.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW),
         pl.col("text"),
-        lexicon_language(pl.col("language").fill_null(FALLBACK_LANGUAGE)).alias("_lang"),
+        pl.lit(languages.replace_strict(distinct, lexicons)).alias("_lang"),
         padded_cased(pl.col("text")).alias("_pc"),
     ).with_columns(lower_of_padded(pl.col("_pc")).alias("_pl"))
 
