@@ -83,16 +83,20 @@ def cue_tags() -> list[tuple[pl.Expr, str]]:
     return [(C(n), f"cue:{n}") for n in names] + [(question_headline().fill_null(False), "cue:question_headline")]
 
 
-def _tags(frame: pl.DataFrame, pairs: list[tuple[pl.Expr, str]]) -> pl.Series:
-    """Per row, the list of the tags whose condition holds. The conditions are packed into one
-    bit code per row and the few distinct codes are turned into lists once (building a list per
-    row with when/then is ten times slower)."""
+def _tag_code(pairs: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    """The conditions of ``pairs`` packed into one bit code per row (see :func:`_tags`)."""
     if len(pairs) > 64:
         raise ValueError(f"{len(pairs)} tags; at most 64 fit the tag code")
     zero = pl.lit(0, dtype=pl.UInt64)
     bits = [pl.when(cond.fill_null(False)).then(pl.lit(1 << i, dtype=pl.UInt64)).otherwise(zero)
             for i, (cond, _) in enumerate(pairs)]
-    codes = frame.select(functools.reduce(operator.or_, bits, zero)).to_series()
+    return functools.reduce(operator.or_, bits, zero)
+
+
+def _tags(codes: pl.Series, pairs: list[tuple[pl.Expr, str]]) -> pl.Series:
+    """Per row, the list of the tags whose condition holds, from the :func:`_tag_code` codes: the
+    few distinct codes are turned into lists once (building a list per row with when/then is
+    ten times slower)."""
     distinct = codes.unique()
     lists = pl.Series([[tag for i, (_, tag) in enumerate(pairs) if code >> i & 1] for code in distinct],
                       dtype=pl.List(pl.String))
@@ -139,13 +143,16 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
     names = [r.name for r in ORDERED_RULES]
     subs = [r.sub_event_type for r in ORDERED_RULES]
     parents = [PARENT_OF[s] for s in subs]
-    work = frame.with_columns([r.expr.alias(r.name) for r in ORDERED_RULES])
+    # one lazy query: the rules share their key tests, which the optimiser computes once
+    work = frame.lazy().with_columns([r.expr.alias(r.name) for r in ORDERED_RULES])
     work = work.with_columns(pl.max_horizontal(names).alias("_raw_max")).with_columns(factor().alias("_factor"))
     work = work.with_columns([(pl.col(n) * pl.col("_factor")).alias(n) for n in names])
     work = work.with_columns(pl.max_horizontal(names).alias("_s"))
     # first rule (in precedence order) reaching the best strength
     best = pl.coalesce([pl.when(pl.col(n) == pl.col("_s")).then(pl.lit(i)) for i, n in enumerate(names)])
-    work = work.with_columns(best.alias("_best"))
+    # evidence: the rules that voted, then the cues, then the matched terms
+    pairs = [(pl.col(n) > 0, n) for n in names] + cue_tags()
+    work = work.with_columns(best.alias("_best"), _tag_code(pairs).alias("_tags")).collect()
     work = work.with_columns(_winner_strong_terms(work, [r.sub_event_type for r in ORDERED_RULES]).alias("_nT"))
     idx = list(range(len(subs)))
     best_sub = pl.col("_best").replace_strict(idx, subs, return_dtype=pl.String)
@@ -167,8 +174,7 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
                    + pl.when(~other_strong).then(0.05).otherwise(0.0)
                    - pl.when(C("speculation")).then(0.05).otherwise(0.0))
     none_score = pl.when(pl.col("_raw_max") == 0).then(0.85).otherwise(0.6)
-    # evidence: the rules that voted, then the cues, then the matched terms
-    tags = _tags(work, [(pl.col(n) > 0, n) for n in names] + cue_tags())
+    tags = _tags(work["_tags"], pairs)
     out = work.select(
         pl.when(is_event).then(best_parent).alias("event_type"),
         pl.when(is_event).then(best_sub).alias("sub_event_type"),
