@@ -155,9 +155,9 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
     work = work.with_columns(best.alias("_best"), _tag_code(pairs).alias("_tags")).collect()
     work = work.with_columns(_winner_strong_terms(work, [r.sub_event_type for r in ORDERED_RULES]).alias("_nT"))
     idx = list(range(len(subs)))
-    best_sub = pl.col("_best").replace_strict(idx, subs, return_dtype=pl.String)
-    best_parent = pl.col("_best").replace_strict(idx, parents, return_dtype=pl.String)
     is_event = pl.col("_s") >= THRESHOLD
+    # the labels are looked up by the winner's number (null: no event), not by string
+    winner = pl.when(is_event).then(pl.col("_best"))
     # whether a rule of another event type than the winner voted at least THRESHOLD: a bit per
     # event type that has such a vote, tested against the bits of the other types (max/when
     # over the type columns cost a fifth of the decision)
@@ -175,12 +175,10 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
                    - pl.when(C("speculation")).then(0.05).otherwise(0.0))
     none_score = pl.when(pl.col("_raw_max") == 0).then(0.85).otherwise(0.6)
     tags = _tags(work["_tags"], pairs)
-    out = work.select(
-        pl.when(is_event).then(best_parent).alias("event_type"),
-        pl.when(is_event).then(best_sub).alias("sub_event_type"),
+    return work.select(
+        winner.replace_strict(idx, parents, return_dtype=pl.String).alias("event_type"),
+        winner.replace_strict(idx, subs, return_dtype=pl.String).alias("sub_event_type"),
         pl.when(is_event).then(event_score).otherwise(none_score).clip(0.0, 1.0).cast(pl.Float64).alias("score"),
         pl.lit(_evidence(tags, work["terms"])).alias("evidence"),
+        winner.replace_strict(idx, [DISORDER_OF.get(s) for s in subs], return_dtype=pl.String).alias("disorder_type"),
     )
-    return out.with_columns(
-        pl.col("sub_event_type").replace_strict(DISORDER_OF, default=None, return_dtype=pl.String)
-        .alias("disorder_type"))
