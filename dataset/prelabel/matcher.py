@@ -130,11 +130,9 @@ def match(sentences: pl.DataFrame) -> pl.DataFrame:
         passes = _passes(lang)
         found = part.select(ROW, *[pl.col(src).str.extract_many(patterns, overlapping=True).alias(f"_h{i}")
                                    for i, (src, patterns, _, _) in enumerate(passes)])
+        masks.append(_key_masks(found, lang))
         if passes:
-            masks.append(_key_masks(found, lang))
             hits.append(_term_hits(found, lang))
-        else:
-            masks.append(found.select(ROW, *[pl.lit(0, dtype=pl.UInt64).alias(m) for m in MASKS]))
     empty = pl.DataFrame(schema={ROW: pl.UInt32, **{m: pl.UInt64 for m in MASKS}})
     out = pl.concat([empty, *masks]).sort(ROW)
     # every row once with a null, so the groups are the rows, in order (sorted: the fast path)
