@@ -107,15 +107,18 @@ def _winner_strong_terms(work: pl.DataFrame, subs: list[str]) -> pl.Series:
     """Per row, the number of distinct strong trigger terms of the winning sub-event type. Only
     rows whose masks hold a strong trigger of the winner can have one: the others are skipped
     before the terms are exploded."""
-    idx = list(range(len(subs)))
-    winner_bit = pl.col("_best").replace_strict(idx, [key_bits()[f"T:{s}"][1] for s in subs], return_dtype=pl.UInt64)
-    prefix = pl.col("_best").replace_strict(idx, [f"T:{s}=" for s in subs], return_dtype=pl.String)
-    exploded = (work.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), prefix.alias("_prefix"), "terms",
-                            ((pl.col("_mT") & winner_bit) != 0).alias("_has"))
-                .filter("_has").explode("terms"))
-    counts = (exploded.filter(pl.col("terms").str.starts_with(pl.col("_prefix")))
+    winner_bit = _by_winner(pl.Series([key_bits()[f"T:{s}"][1] for s in subs], dtype=pl.UInt64))
+    exploded = (work.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), "_best", "_mT", "terms")
+                .filter((pl.col("_mT") & winner_bit) != 0).explode("terms"))
+    counts = (exploded.filter(pl.col("terms").str.starts_with(_by_winner(pl.Series([f"T:{s}=" for s in subs]))))
               .group_by("_i", maintain_order=True).agg(pl.col("terms").n_unique().alias("n")))
     return pl.zeros(work.height, dtype=pl.UInt32, eager=True).scatter(counts["_i"], counts["n"])
+
+
+def _by_winner(values: pl.Series, winner: pl.Expr = pl.col("_best")) -> pl.Expr:
+    """Per row the entry of ``values`` (one per rule, in :data:`ORDERED_RULES` order) of the
+    winning rule, null where ``winner`` is: a gather, cheaper than a lookup by value."""
+    return pl.lit(values).gather(winner)
 
 
 def _evidence(tags: pl.Series, terms: pl.Series) -> pl.Series:
@@ -154,9 +157,8 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
     pairs = [(pl.col(n) > 0, n) for n in names] + cue_tags()
     work = work.with_columns(best.alias("_best"), _tag_code(pairs).alias("_tags")).collect()
     work = work.with_columns(_winner_strong_terms(work, [r.sub_event_type for r in ORDERED_RULES]).alias("_nT"))
-    idx = list(range(len(subs)))
     is_event = pl.col("_s") >= THRESHOLD
-    # the labels are looked up by the winner's number (null: no event), not by string
+    # the labels are the winner's entries (null: no event)
     winner = pl.when(is_event).then(pl.col("_best"))
     # whether a rule of another event type than the winner voted at least THRESHOLD: a bit per
     # event type that has such a vote, tested against the bits of the other types (max/when
@@ -164,9 +166,8 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
     type_bits = functools.reduce(operator.or_, [
         pl.any_horizontal(pl.col(n) >= THRESHOLD for n, p in zip(names, parents) if p == e)
         .cast(pl.UInt8) * (1 << i) for i, e in enumerate(EVENT_TYPE_ORDER)])
-    others = pl.col("_best").replace_strict(
-        idx, [(1 << len(EVENT_TYPE_ORDER)) - 1 - (1 << EVENT_TYPE_ORDER.index(p)) for p in parents],
-        return_dtype=pl.UInt8)
+    others = _by_winner(pl.Series([(1 << len(EVENT_TYPE_ORDER)) - 1 - (1 << EVENT_TYPE_ORDER.index(p))
+                                   for p in parents], dtype=pl.UInt8))
     other_strong = (type_bits & others) != 0
     # how many distinct strong terms name the winner, how many sub-types have strong terms
     n_subs = pl.col("_mT").bitwise_count_ones().cast(pl.Int64)
@@ -176,9 +177,9 @@ def decide(frame: pl.DataFrame) -> pl.DataFrame:
     none_score = pl.when(pl.col("_raw_max") == 0).then(0.85).otherwise(0.6)
     tags = _tags(work["_tags"], pairs)
     return work.select(
-        winner.replace_strict(idx, parents, return_dtype=pl.String).alias("event_type"),
-        winner.replace_strict(idx, subs, return_dtype=pl.String).alias("sub_event_type"),
+        _by_winner(pl.Series(parents, dtype=pl.String), winner).alias("event_type"),
+        _by_winner(pl.Series(subs, dtype=pl.String), winner).alias("sub_event_type"),
         pl.when(is_event).then(event_score).otherwise(none_score).clip(0.0, 1.0).cast(pl.Float64).alias("score"),
         pl.lit(_evidence(tags, work["terms"])).alias("evidence"),
-        winner.replace_strict(idx, [DISORDER_OF.get(s) for s in subs], return_dtype=pl.String).alias("disorder_type"),
+        _by_winner(pl.Series([DISORDER_OF.get(s) for s in subs], dtype=pl.String), winner).alias("disorder_type"),
     )
