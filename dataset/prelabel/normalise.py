@@ -46,7 +46,8 @@ def lower_of_padded(padded: pl.Expr) -> pl.Expr:
     "İ" (U+0130) is the one letter whose lower case is two code points ("i̇"); it becomes "i"
     so offsets in the lower-cased text stay offsets in the sentence.
     """
-    return padded.str.replace_all("İ", "I", literal=True).str.to_lowercase()
+    # Aho–Corasick (replace_many) finds the one letter faster than a literal replace_all
+    return padded.str.replace_many(["İ"], ["I"]).str.to_lowercase()
 
 
 def normalise_term(term: str) -> str:

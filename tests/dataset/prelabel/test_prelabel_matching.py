@@ -130,3 +130,13 @@ def test_ascii_terms_normalise_like_any_term(term):
     from dataset.prelabel.normalise import _normalise_any
 
     assert normalise_term(term) == _normalise_any(term)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("İIiı i̇ÀàẞßΣσς-.aZ"), max_size=12), max_size=8))
+def test_lower_of_padded_is_a_literal_replace_then_lower(texts):
+    from dataset.prelabel.normalise import lower_of_padded
+
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    expected = frame.select(pl.col("t").str.replace_all("İ", "I", literal=True).str.to_lowercase())
+    assert frame.select(lower_of_padded(pl.col("t"))).equals(expected)
