@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +100,34 @@ def lexicon_for(language: str | None) -> Lexicon:
     return load(language if language in LANGUAGES else FALLBACK_LANGUAGE)
 
 
+def _term_groups(lex: Lexicon) -> Iterator[tuple[str, list[str], bool]]:
+    """(key, terms, cased) of every lexicon entry that gives patterns, in table order."""
+    for sub, groups in lex.triggers.items():
+        yield f"T:{sub}", groups.get("strong", []), False
+        yield f"W:{sub}", groups.get("weak", []), False
+        yield f"T:{sub}", groups.get("acronyms", []), True
+    for cue, terms in lex.cues.items():
+        if cue.endswith("_acronyms"):
+            yield f"C:{cue.removesuffix('_acronyms')}", terms, True
+        else:
+            yield f"C:{cue}", terms, False
+    yield "D", lex.fatalities.get("death", []), False
+    # named groups also count as their side in the conflict (state / non-state)
+    for entry in named_actors():
+        side = "C:state_forces" if entry["inter"] == "State forces" else "C:nonstate_forces"
+        if entry["inter"] == "External/Other forces":
+            side = "C:state_forces"
+        yield side, entry.get("terms", []), False
+        yield side, entry.get("acronyms", []), True
+
+
+def _patterns(terms: list[str], cased: bool, language: str) -> Iterator[tuple[str, str]]:
+    """(padded pattern, lexicon spelling) of each term: acronyms as written, words normalised."""
+    for term in terms:
+        for v in ([term] if cased else _variants(term, language)):
+            yield f" {v} ", term
+
+
 @functools.lru_cache(maxsize=None)
 def term_table(language: str) -> pl.DataFrame:
     """One row per (pattern, key): ``pattern`` padded (" term "), ``cased`` for acronyms.
@@ -107,33 +136,8 @@ def term_table(language: str) -> pl.DataFrame:
     ``D`` death word. ``term`` keeps the lexicon spelling for evidence.
     """
     lex = lexicon_for(language)
-    rows: list[tuple[str, bool, str, str]] = []
-
-    def add(terms, key, cased=False):
-        for term in terms:
-            if cased:
-                rows.append((f" {term} ", True, key, term))
-            else:
-                for v in _variants(term, lex.language):
-                    rows.append((f" {v} ", False, key, term))
-
-    for sub, groups in lex.triggers.items():
-        add(groups.get("strong", []), f"T:{sub}")
-        add(groups.get("weak", []), f"W:{sub}")
-        add(groups.get("acronyms", []), f"T:{sub}", cased=True)
-    for cue, terms in lex.cues.items():
-        if cue.endswith("_acronyms"):
-            add(terms, f"C:{cue.removesuffix('_acronyms')}", cased=True)
-        else:
-            add(terms, f"C:{cue}")
-    add(lex.fatalities.get("death", []), "D")
-    # named groups also count as their side in the conflict (state / non-state)
-    for entry in named_actors():
-        side = "C:state_forces" if entry["inter"] == "State forces" else "C:nonstate_forces"
-        if entry["inter"] == "External/Other forces":
-            side = "C:state_forces"
-        add(entry.get("terms", []), side)
-        add(entry.get("acronyms", []), side, cased=True)
+    rows = [(pattern, cased, key, term) for key, terms, cased in _term_groups(lex)
+            for pattern, term in _patterns(terms, cased, lex.language)]
     return pl.DataFrame(rows, schema={"pattern": pl.String, "cased": pl.Boolean, "key": pl.String,
                                       "term": pl.String}, orient="row").unique(maintain_order=True)
 
@@ -142,14 +146,18 @@ def term_table(language: str) -> pl.DataFrame:
 def key_bits() -> dict[str, tuple[str, int]]:
     """Every lexicon key → (mask column, bit). Keys of a sentence are stored as three UInt64
     bit masks (``_mT`` strong triggers, ``_mW`` weak triggers, ``_mC`` cues and word classes),
-    so a rule's test is one bitwise AND instead of a list search."""
+    so a rule's test is one bitwise AND instead of a list search. The keys are read from the
+    lexicons without building the term tables of every language (a key counts once it has a
+    pattern)."""
     out: dict[str, tuple[str, int]] = {}
     for i, sub in enumerate(SUB_EVENT_TYPE_NAMES):
         out[f"T:{sub}"] = ("_mT", 1 << i)
         out[f"W:{sub}"] = ("_mW", 1 << i)
     others = set()
     for lang in LANGUAGES:
-        others |= {k for k in term_table(lang)["key"].unique().to_list() if not k.startswith(("T:", "W:"))}
+        lex = load(lang)
+        others |= {key for key, terms, cased in _term_groups(lex)
+                   if not key.startswith(("T:", "W:")) and next(_patterns(terms, cased, lex.language), None)}
     others |= {"C:" + c for lang in LANGUAGES for c in load(lang).cues}
     if len(others) > 64:
         raise LexiconError(f"{len(others)} cue groups; at most 64 fit the cue bit mask")

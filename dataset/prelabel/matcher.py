@@ -2,8 +2,10 @@
 
 One Aho–Corasick pass (polars ``str.extract_many``) per language over the lower-cased, padded
 text, plus one case-sensitive pass for acronyms. Each found pattern is looked up, inside the
-per-sentence hit lists, in a table of the bits its keys add to the sentence's masks; only the
-evidence terms go through an explode and a join. No per-sentence Python.
+per-sentence hit lists, in a table of the bits its keys add to the sentence's masks (the three
+masks packed in one UInt128, so one OR per sentence); only the evidence terms go through an
+explode and a join, and are grouped back by sentence once for all languages. No per-sentence
+Python.
 """
 
 from __future__ import annotations
@@ -28,73 +30,86 @@ def lexicon_language(language: pl.Expr) -> pl.Expr:
 
 def prepare(sentences: pl.DataFrame) -> pl.DataFrame:
     """``_row``, ``text``, ``_lang`` and the two padded forms of the text, computed once."""
+    # a batch has a handful of language codes: map those, not every row's string
+    languages = sentences["language"].cast(pl.String).fill_null(FALLBACK_LANGUAGE)
+    distinct = languages.unique()
+    lexicons = distinct.to_frame("language").select(lexicon_language(pl.col("language"))).to_series()
     return sentences.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW),
         pl.col("text"),
-        lexicon_language(pl.col("language").fill_null(FALLBACK_LANGUAGE)).alias("_lang"),
+        pl.lit(languages.replace_strict(distinct, lexicons)).alias("_lang"),
         padded_cased(pl.col("text")).alias("_pc"),
     ).with_columns(lower_of_padded(pl.col("_pc")).alias("_pl"))
+
+
+@functools.lru_cache(maxsize=1)
+def _offsets() -> dict[str, int]:
+    """Where each key mask sits in the one UInt128 a hit's key bits are OR-ed into: one OR per
+    sentence instead of three (strong and weak triggers have a bit per sub-event type, cues up
+    to 64)."""
+    n_subs = sum(1 for mask, _ in key_bits().values() if mask == "_mT")
+    if 2 * n_subs + 64 > 128:
+        raise ValueError(f"{n_subs} sub-event types: the trigger masks do not fit beside the cue mask")
+    return {"_mT": 0, "_mW": n_subs, "_mC": 2 * n_subs}
 
 
 @functools.lru_cache(maxsize=None)
 def pattern_table(language: str) -> pl.DataFrame:
     """One row per (pattern, cased) of :func:`term_table`: what one hit adds to its sentence —
-    the OR of its keys' bits per mask."""
-    bits = key_bits()
-    table = term_table(language).with_columns(
-        pl.col("key").replace_strict({k: v[0] for k, v in bits.items()}, return_dtype=pl.String).alias("_mask"),
-        pl.col("key").replace_strict({k: v[1] for k, v in bits.items()}, return_dtype=pl.UInt64).alias("_bit"))
-    return table.group_by("pattern", "cased", maintain_order=True).agg(
-        *[pl.col("_bit").filter(pl.col("_mask") == m).unique().sum().cast(pl.UInt64).alias(m) for m in MASKS])
-
-
-def _hits(part: pl.DataFrame, table: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[str, pl.DataFrame]]]:
-    """Per row the list of patterns found: lower-case terms on ``_pl``, acronyms on ``_pc``."""
-    passes = [(f"_h{int(cased)}", src, table.filter(pl.col("cased") == cased))
-              for cased, src in ((False, "_pl"), (True, "_pc"))]
-    passes = [(col, src, t) for col, src, t in passes if t.height]
-    found = part.select(ROW, *[pl.col(src).str.extract_many(t["pattern"].to_list(), overlapping=True).alias(col)
-                               for col, src, t in passes])
-    return found, [(col, t) for col, _, t in passes]
+    ``bits``, the OR of its keys' bits, each mask at its :func:`_offsets` place."""
+    bits, offsets = key_bits(), _offsets()
+    keys = list(bits)
+    packed = pl.Series([bits[k][1] << offsets[bits[k][0]] for k in keys], dtype=pl.UInt128)
+    table = term_table(language).with_columns(pl.col("key").replace_strict(keys, packed).alias("bits"))
+    return table.group_by("pattern", "cased", maintain_order=True).agg(pl.col("bits").unique().sum())
 
 
 @functools.lru_cache(maxsize=None)
 def evidence_table(language: str) -> pl.DataFrame:
-    """The trigger rows of :func:`term_table` with their evidence string ``key=term`` (built once
-    per language instead of once per hit; cues and death words are not evidence)."""
+    """The trigger rows of :func:`term_table` with their evidence string ``key=term`` and its
+    number ``term_id`` in the language (built once per language instead of once per hit; cues and
+    death words are not evidence)."""
     is_trigger = pl.col("key").str.starts_with("T:") | pl.col("key").str.starts_with("W:")
-    return term_table(language).filter(is_trigger).select(
+    table = term_table(language).filter(is_trigger).select(
         "pattern", "cased", (pl.col("key") + "=" + pl.col("term")).alias("evidence"))
+    return table.with_columns(pl.col("evidence").rank("dense").cast(pl.UInt32).alias("term_id"))
 
 
-def _row_terms(found: pl.DataFrame, passes: list[tuple[str, pl.DataFrame]], language: str) -> pl.DataFrame:
-    """Trigger terms (``key=term``) per row with trigger hits, in the order found (lower-case pass,
-    then acronyms; each in text order). The join keeps that order explicitly: left to itself its
-    output order follows the sizes of its inputs, so a sentence's evidence would depend on the
-    batch it was pre-labelled in."""
-    frames = [found.select(ROW, pl.col(col).alias("pattern")).explode("pattern").drop_nulls("pattern")
-              .with_columns(pl.lit(col == "_h1").alias("cased")) for col, _ in passes]
-    hits = pl.concat(frames).join(evidence_table(language), on=["pattern", "cased"], how="inner",
-                                  maintain_order="left_right")
-    return hits.group_by(ROW).agg(pl.col("evidence").unique(maintain_order=True).alias("terms"))
+@functools.lru_cache(maxsize=None)
+def _passes(language: str) -> tuple[tuple[str, list[str], pl.DataFrame, pl.DataFrame], ...]:
+    """The Aho–Corasick passes of a language: lower-case terms on ``_pl``, then acronyms on
+    ``_pc``; each with its patterns, its :func:`pattern_table` rows and its evidence rows."""
+    table, evidence = pattern_table(language), evidence_table(language)
+    passes = [(src, table.filter(pl.col("cased") == cased).drop("cased"),
+               evidence.filter(pl.col("cased") == cased).drop("cased"))
+              for cased, src in ((False, "_pl"), (True, "_pc"))]
+    return tuple((src, t["pattern"].to_list(), t, e) for src, t, e in passes if t.height)
 
 
-def _row_keys(part: pl.DataFrame, language: str) -> pl.DataFrame:
-    """Key masks per row, computed inside the hit lists (no explode + join + group_by), and terms."""
-    table = pattern_table(language)
-    found, passes = _hits(part, table)
-    zero = pl.lit(0, dtype=pl.UInt64)
+def _key_masks(found: pl.DataFrame, language: str) -> pl.DataFrame:
+    """Key masks per row, computed inside the hit lists (no explode + join + group_by): each hit's
+    bits are looked up and OR-ed in one UInt128, then split into the three masks."""
+    zero = pl.lit(0, dtype=pl.UInt128)
+    ors = [pl.col(f"_h{i}").list.eval(pl.element().replace_strict(t["pattern"], t["bits"], default=zero))
+           .list.agg(pl.element().bitwise_or()).fill_null(zero) for i, (_, _, t, _) in enumerate(_passes(language))]
+    offsets = _offsets()
+    width = {"_mT": offsets["_mW"], "_mW": offsets["_mW"], "_mC": 64}
+    packed = found.select(ROW, functools.reduce(operator.or_, ors, zero).alias("_m"))
+    return packed.select(ROW, *[(pl.col("_m") // pl.lit(1 << offsets[m], dtype=pl.UInt128)
+                                 % pl.lit(1 << width[m], dtype=pl.UInt128)).cast(pl.UInt64).alias(m) for m in MASKS])
 
-    def mask(col: str, t: pl.DataFrame, m: str) -> pl.Expr:
-        bits = pl.col(col).list.eval(pl.element().replace_strict(t["pattern"], t[m], default=zero))
-        return bits.list.agg(pl.element().bitwise_or()).fill_null(zero)
 
-    masks = [functools.reduce(operator.or_, [mask(col, t, m) for col, t in passes], zero).alias(m) for m in MASKS]
-    out = found.select(ROW, *masks)
-    if not passes:
-        return out.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("terms"))
-    return out.join(_row_terms(found, passes, language), on=ROW, how="left").with_columns(
-        pl.col("terms").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+def _term_hits(found: pl.DataFrame, language: str) -> pl.DataFrame:
+    """``_row`` and ``evidence`` of every trigger hit, in the order found (lower-case pass, then
+    acronyms; each in text order), once per row and term. The join keeps that order explicitly:
+    left to itself its output order follows the sizes of its inputs, so a sentence's evidence
+    would depend on the batch it was pre-labelled in."""
+    hits = pl.concat([found.select(ROW, pl.col(f"_h{i}").alias("pattern")).explode("pattern", keep_nulls=False)
+                      .join(e, on="pattern", how="inner", maintain_order="left_right")
+                      for i, (_, _, _, e) in enumerate(_passes(language))])
+    # one integer per (row, term) finds the repeats faster than hashing the strings
+    first = (pl.col(ROW).cast(pl.UInt64) * (1 << 32) + pl.col("term_id")).is_first_distinct()
+    return hits.filter(first).select(ROW, "evidence")
 
 
 def has(key: str) -> pl.Expr:
@@ -110,9 +125,18 @@ def match(sentences: pl.DataFrame) -> pl.DataFrame:
     ``key=term`` strings for the evidence column.
     """
     frame = sentences if "_pl" in sentences.columns else prepare(sentences)
-    parts = [_row_keys(part, lang)
-             for (lang,), part in frame.partition_by("_lang", as_dict=True).items()]
-    if not parts:
-        return frame.select(ROW, *[pl.lit(0, dtype=pl.UInt64).alias(m) for m in MASKS],
-                            pl.lit([], dtype=pl.List(pl.String)).alias("terms"))
-    return pl.concat(parts).sort(ROW)
+    masks, hits = [], []
+    for (lang,), part in frame.partition_by("_lang", as_dict=True).items():
+        passes = _passes(lang)
+        found = part.select(ROW, *[pl.col(src).str.extract_many(patterns, overlapping=True).alias(f"_h{i}")
+                                   for i, (src, patterns, _, _) in enumerate(passes)])
+        masks.append(_key_masks(found, lang))
+        if passes:
+            hits.append(_term_hits(found, lang))
+    empty = pl.DataFrame(schema={ROW: pl.UInt32, **{m: pl.UInt64 for m in MASKS}})
+    out = pl.concat([empty, *masks]).sort(ROW)
+    # every row once with a null, so the groups are the rows, in order (sorted: the fast path)
+    flat = pl.concat([frame.select(ROW, pl.lit(None, dtype=pl.String).alias("evidence")), *hits])
+    terms = flat.sort(ROW, maintain_order=True).group_by(ROW, maintain_order=True).agg(
+        pl.col("evidence").drop_nulls().alias("terms"))
+    return out.with_columns(terms["terms"])

@@ -22,7 +22,8 @@ import polars as pl
 # spaces already are what they would become: leaving them out of the class skips most matches
 # (3× faster replace_all)
 _NON_WORD = r"[^\p{L}\p{N}\p{M} ]"
-_NON_WORD_PY = re.compile(r"[^\w]|_")
+# the words of an ASCII term once lower-cased (its only letters and digits; no marks, no İ)
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
 def padded_cased(text: pl.Expr) -> pl.Expr:
@@ -45,11 +46,18 @@ def lower_of_padded(padded: pl.Expr) -> pl.Expr:
     "İ" (U+0130) is the one letter whose lower case is two code points ("i̇"); it becomes "i"
     so offsets in the lower-cased text stay offsets in the sentence.
     """
-    return padded.str.replace_all("İ", "I", literal=True).str.to_lowercase()
+    # Aho–Corasick (replace_many) finds the one letter faster than a literal replace_all
+    return padded.str.replace_many(["İ"], ["I"]).str.to_lowercase()
 
 
 def normalise_term(term: str) -> str:
     """A lexicon term in the form it has in :func:`padded_lower` text (without the padding)."""
+    if term.isascii():  # most terms: one regex instead of a test per character
+        return " ".join(_ASCII_WORD.findall(term.lower()))
+    return _normalise_any(term)
+
+
+def _normalise_any(term: str) -> str:
     text = unicodedata.normalize("NFC", term).replace("İ", "I").lower()
     text = "".join(ch if (ch.isalnum() or unicodedata.category(ch).startswith("M")) else " " for ch in text)
     return " ".join(text.split())

@@ -21,16 +21,21 @@ def territory_by_actor(labelled: pl.DataFrame, ents: pl.DataFrame) -> pl.DataFra
     """Who took the place decides between the two territory sub-types: the first actor named
     (usually the subject) — state forces regain, non-state groups overtake."""
     sub, inter1 = pl.col("sub_event_type"), pl.col("_inter1")
-    new = (pl.when(sub.is_in(TERRITORY) & (inter1 == STATE)).then(pl.lit(TERRITORY[0]))
-           .when(sub.is_in(TERRITORY) & inter1.is_in(NON_STATE)).then(pl.lit(TERRITORY[1]))
-           .otherwise(sub))
-    note = pl.concat_list(pl.lit("actor1:") + inter1)
-    return (labelled.with_columns(ents["inter1"].alias("_inter1"))
-            .with_columns(new.alias("_new"))
-            .with_columns(pl.when(pl.col("_new") != sub).then(pl.col("evidence").list.concat(note))
-                          .otherwise(pl.col("evidence")).alias("evidence"))
-            .with_columns(pl.col("_new").alias("sub_event_type"))
-            .drop("_new", "_inter1"))
+    new = (pl.when(inter1 == STATE).then(pl.lit(TERRITORY[0]))
+           .when(inter1.is_in(NON_STATE)).then(pl.lit(TERRITORY[1])).otherwise(sub))
+    changed = (labelled.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), sub, "evidence",
+                               ents["inter1"].alias("_inter1"))
+               .filter(sub.is_in(TERRITORY)).with_columns(new.alias("_new")).filter(pl.col("_new") != sub))
+    if changed.height == 0:
+        return labelled
+    # the few changed rows are rebuilt alone and gathered in: a when/then would concat every
+    # row's evidence list (one chunk: gathering from two is 8× slower)
+    rebuilt = changed.select(pl.col("_new").alias("sub_event_type"),
+                             pl.col("evidence").list.concat(pl.concat_list(pl.lit("actor1:") + inter1)))
+    n = labelled.height
+    at = pl.int_range(n, dtype=pl.UInt32, eager=True).scatter(
+        changed["_i"], pl.int_range(n, n + rebuilt.height, dtype=pl.UInt32, eager=True))
+    return labelled.with_columns([pl.concat([labelled[c], rebuilt[c]], rechunk=True).gather(at) for c in rebuilt.columns])
 
 
 def run(sentences: pl.DataFrame) -> pl.DataFrame:

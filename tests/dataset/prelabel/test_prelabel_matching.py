@@ -90,3 +90,53 @@ def test_a_sentences_labels_do_not_depend_on_its_batch():
     assert among.drop("sentence_id").equals(alone.drop("sentence_id"))
     one_by_one = pl.concat([prelabel(sentences([t])) for t in texts])
     assert one_by_one.drop("sentence_id").equals(alone.drop("sentence_id"))
+
+
+def _reference_match(texts, language):
+    """Masks and terms the plain way: explode every hit, join its keys, group by sentence."""
+    from dataset.prelabel.lexicon import key_bits, term_table
+
+    frame = prepare(sentences(texts, language))
+    table = term_table(language).with_columns(
+        pl.col("key").replace_strict({k: m for k, (m, _) in key_bits().items()}).alias("mask"),
+        pl.col("key").replace_strict({k: b for k, (_, b) in key_bits().items()}, return_dtype=pl.UInt64).alias("bit"))
+    hits = pl.concat([
+        frame.select("_row", pl.col(src).str.extract_many(table.filter(pl.col("cased") == cased)["pattern"].to_list(),
+                                                          overlapping=True).alias("pattern"))
+        .explode("pattern", keep_nulls=False).with_columns(pl.lit(cased).alias("cased"))
+        for cased, src in ((False, "_pl"), (True, "_pc"))])
+    keys = hits.join(table, on=["pattern", "cased"], maintain_order="left_right")
+    is_trigger = pl.col("key").str.starts_with("T:") | pl.col("key").str.starts_with("W:")
+    per_row = keys.group_by("_row", maintain_order=True).agg(
+        *[pl.col("bit").filter(pl.col("mask") == m).unique().sum().alias(m) for m in ("_mT", "_mW", "_mC")],
+        (pl.col("key") + "=" + pl.col("term")).filter(is_trigger).unique(maintain_order=True).alias("terms"))
+    return frame.select("_row").join(per_row, on="_row", how="left", maintain_order="left").with_columns(
+        pl.col("_mT", "_mW", "_mC").fill_null(0), pl.col("terms").fill_null([]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["en", "nl", "fr", "es", "de", "ar"]), st.data())
+def test_masks_and_terms_agree_with_an_explode_and_join(language, data):
+    from dataset.prelabel.lexicon import term_table
+
+    words = st.sampled_from(term_table(language)["term"].to_list() + ["the", "is", "IS", "-", ","])
+    texts = data.draw(st.lists(st.lists(words, max_size=8).map(" ".join), min_size=1, max_size=6))
+    assert match(sentences(texts, language)).drop("_row").equals(_reference_match(texts, language).drop("_row"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_ascii_terms_normalise_like_any_term(term):
+    from dataset.prelabel.normalise import _normalise_any
+
+    assert normalise_term(term) == _normalise_any(term)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("İIiı i̇ÀàẞßΣσς-.aZ"), max_size=12), max_size=8))
+def test_lower_of_padded_is_a_literal_replace_then_lower(texts):
+    from dataset.prelabel.normalise import lower_of_padded
+
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    expected = frame.select(pl.col("t").str.replace_all("İ", "I", literal=True).str.to_lowercase())
+    assert frame.select(lower_of_padded(pl.col("t"))).equals(expected)
