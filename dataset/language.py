@@ -14,6 +14,7 @@ at most one word is always ``und`` (undetermined): no method can tell its langua
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +53,9 @@ _AFTER = (" ", ",", ".")
 _EDGE_PUNCTUATION = " \t-\u2013\u2014\u2022\u00b7*|:;,.!?\"'()[]\u00ab\u00bb\u201c\u201d\u2018\u2019\u2026"
 #: elided French articles/pronouns match with their apostrophe and no trailing space
 _ELIDED = ("l", "d", "qu", "n", "s", "c", "j")
+#: more than one word: a space between two characters that edge stripping would keep (a regex
+#: stops at the first such space; stripping would copy every text)
+_SEVERAL_WORDS = "(?s){0}.* .*{0}".format("[^" + "".join(map(re.escape, _EDGE_PUNCTUATION)) + "]")
 #: bits per language in the packed score (12 × 1/k weights: a sentence would need > 340
 #: stopwords of one language to overflow; hits are capped below that)
 _BITS = 12
@@ -109,9 +113,8 @@ def detect(texts: pl.Series, min_margin: float = MIN_MARGIN) -> pl.Series:
     )
     frame = frame.with_columns(
         score.alias("packed"),
-        # more than one word: a space left once edge punctuation is gone (sentences are
-        # stripped single lines; literal checks cost a tenth of a regex)
-        pl.col("text").str.strip_chars(_EDGE_PUNCTUATION).str.contains(" ", literal=True).alias("several"),
+        # more than one word: a space left once edge punctuation is stripped
+        pl.col("text").str.contains(_SEVERAL_WORDS).alias("several"),
     ).with_columns(
         [((pl.col("packed") // (1 << (_BITS * i))) % (1 << _BITS)).cast(pl.Int32).alias(lang)
          for i, lang in enumerate(PROFILE_LANGUAGES)]

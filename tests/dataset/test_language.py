@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dataset.language import (ARABIC_SHARE, PROFILE_LANGUAGES, UNDETERMINED, detect, normalise_code,
-                              sentence_languages, stopwords)
+from dataset.language import (_EDGE_PUNCTUATION, _SEVERAL_WORDS, ARABIC_SHARE, PROFILE_LANGUAGES,
+                              UNDETERMINED, detect, normalise_code, sentence_languages,
+                              stopwords)
 
 # A small hand-made set (written for this test, news-style). Expected language per sentence.
 HAND_MADE = [
@@ -122,3 +123,12 @@ def test_arabic_only_where_the_script_rule_holds(texts):
     rule = (series.str.count_matches(r"\p{Arabic}") > ARABIC_SHARE * series.str.count_matches(r"\p{L}")).to_list()
     for got, arabic in zip(detect(series).to_list(), rule):
         assert (got == "ar") == arabic if got in (None, "ar") else True
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from([*_EDGE_PUNCTUATION, "a", "é", "\n", "\r", "1", "漢"]),
+                        max_size=12), min_size=1, max_size=40))
+def test_several_words_regex_is_a_space_left_after_stripping_edges(texts):
+    series = pl.Series(texts, dtype=pl.String)
+    stripped = series.str.strip_chars(_EDGE_PUNCTUATION).str.contains(" ", literal=True)
+    assert series.str.contains(_SEVERAL_WORDS).to_list() == stripped.to_list()
