@@ -102,7 +102,7 @@ def _raw_batches(sources: pl.DataFrame, batch_size: int, max_bytes: int) -> Iter
 def iter_ingest(sources: pl.DataFrame, batch_size: int = 2000,
                 max_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[pl.DataFrame]:
     """Same rows as :func:`ingest`, in batches of about ``batch_size`` records and at most about
-    ``max_bytes`` of article text, memory bounded by the batch (JSONL is streamed by lines, CSV
+    ``max_bytes`` of article text, memory bounded by the batch (JSONL is read in chunks of lines, CSV
     and Parquet in batches). Duplicate article ids are detected across the whole run: the first
     one wins, later ones are quarantined as ``duplicate_article_id`` (the message says whether
     it is an exact repeat)."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import io
 import json
+import mmap
 import os
 import re
-from typing import Iterator
+from typing import Generator, Iterator, Sequence
 
 import polars as pl
 import pyarrow as pa
@@ -103,19 +104,20 @@ _JSON_TYPES = {dict: "an object", list: "an array", bool: "a boolean", int: "a n
                float: "a number", str: "a string"}
 
 
-def _json_lines(path: str) -> Iterator[tuple[int, bytes]]:
-    """(1-based line number, UTF-8 line bytes without the newline) for non-blank lines."""
+def _json_lines(path: str, offset: int = 0, first: int = 1) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, UTF-8 line bytes without the newline) for non-blank lines, from
+    byte ``offset`` (a line start of a UTF-8 file; its line number is ``first``)."""
     with open(path, "rb") as fh:
         head = fh.read(4)
         encoding, _ = split_bom(head)
-        fh.seek(0)
+        fh.seek(offset)
         if encoding != "utf-8":  # UTF-16/32 with BOM: transcode line by line
             stream = io.TextIOWrapper(fh, encoding=encoding.replace("-le", "").replace("-be", ""),
                                       newline="")
             lines = (line.encode("utf-8") for line in stream)
         else:
             lines = iter(fh)
-        for number, line in enumerate(lines, 1):
+        for number, line in enumerate(lines, first):
             if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
             line = line.rstrip(b"\r\n")
@@ -164,9 +166,9 @@ def _parse_json_line(path: str, number: int, line: bytes) -> dict:
     return record
 
 
-def _fast_json_chunk(path: str, numbers: list[int], lines: list[bytes]) -> pl.DataFrame | None:
-    """polars reads a clean chunk at C speed; None sends the chunk to the precise slow path."""
-    blob = b"\n".join(lines)
+def _fast_json_chunk(path: str, numbers: Sequence[int], blob: bytes) -> pl.DataFrame | None:
+    """polars reads a clean chunk (its lines joined by "\\n") at C speed; None sends the chunk
+    to the precise slow path."""
     if b"\x00" in blob or _NON_STRING_VALUE.search(blob):
         return None
     # Without number ids every field is a string or null (checked above), so reading them as
@@ -177,7 +179,7 @@ def _fast_json_chunk(path: str, numbers: list[int], lines: list[bytes]) -> pl.Da
         frame = pl.read_ndjson(io.BytesIO(blob), **options)
     except Exception:  # noqa: BLE001 — broken line, bad UTF-8, non-object line: slow path decides
         return None
-    if frame.height != len(lines):
+    if frame.height != len(numbers):
         return None
     for field in FIELDS:
         if field in frame.columns and frame.schema[field] not in (pl.String, pl.Null, pl.Int64):
@@ -192,26 +194,76 @@ def _fast_json_chunk(path: str, numbers: list[int], lines: list[bytes]) -> pl.Da
     )
 
 
+#: a JSONL chunk ends after ``batch_size`` non-blank lines or once its lines reach this many bytes
+CHUNK_BYTES = 32 * 1024 * 1024
+
+
+def _chunk(path: str, numbers: Sequence[int], blob: bytes, lines: list[bytes] | None = None) -> Batch:
+    fast = _fast_json_chunk(path, numbers, blob)
+    if fast is not None:
+        return fast
+    lines = blob.split(b"\n") if lines is None else lines
+    return [_parse_json_line(path, n, line) for n, line in zip(numbers, lines)]
+
+
+def _regular_chunks(path: str, batch_size: int) -> Generator[Batch, None, tuple[int, int]]:
+    """Chunks of a UTF-8 file whose lines each start with "{" and hold no CR: no BOM, no blank
+    line, nothing to strip, so a chunk is one byte range of the (memory-mapped) file and its
+    lines are numbered in a row. Only newlines are looked for in Python; the first irregular
+    chunk ends the scan, and its (byte offset, line number) is returned for the line-by-line
+    reader to go on from."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            return 0, 1
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            start, number = 0, 1  # the chunk's first byte and its line number
+            while True:
+                pos, count, pending, end = start, 0, 0, start
+                while count < batch_size and pending < CHUNK_BYTES and pos < size:
+                    newline = data.find(b"\n", pos)
+                    if newline < 0:
+                        newline = size  # a last line without a newline
+                    if data[pos] != 0x7B:  # "{"
+                        return start, number
+                    pending += newline - pos
+                    count += 1
+                    end, pos = newline, newline + 1
+                if count == 0 or data.find(b"\r", start, end) >= 0:
+                    return start, number
+                yield _chunk(path, range(number, number + count), data[start:end])
+                start, number = pos, number + count
+
+
 def read_jsonl(path: str, batch_size: int = 2000) -> Iterator[Batch]:
+    any_line = False
+    offset, first = 0, 1
+    with open(path, "rb") as fh:
+        regular = split_bom(fh.read(4))[0] == "utf-8"
+    if regular:
+        chunks = _regular_chunks(path, batch_size)
+        while True:
+            try:
+                batch = next(chunks)
+            except StopIteration as stop:
+                offset, first = stop.value
+                break
+            any_line = True
+            yield batch
+
     numbers: list[int] = []
     lines: list[bytes] = []
     pending = 0
-    any_line = False
-
-    def flush() -> Batch:
-        fast = _fast_json_chunk(path, numbers, lines)
-        return fast if fast is not None else [_parse_json_line(path, n, l) for n, l in zip(numbers, lines)]
-
-    for number, line in _json_lines(path):
+    for number, line in _json_lines(path, offset, first):
         any_line = True
         numbers.append(number)
         lines.append(line)
         pending += len(line)
-        if len(lines) >= batch_size or pending >= 32 * 1024 * 1024:
-            yield flush()
+        if len(lines) >= batch_size or pending >= CHUNK_BYTES:
+            yield _chunk(path, numbers, b"\n".join(lines), lines)
             numbers, lines, pending = [], [], 0
     if lines:
-        yield flush()
+        yield _chunk(path, numbers, b"\n".join(lines), lines)
     if not any_line:
         yield [reject(path, None, "jsonl", Reason.EMPTY_FILE,
                       "the file has no records (empty or only blank lines)", raw="")]

@@ -226,7 +226,7 @@ def test_ids_are_stable_across_runs(tmp_path):
 
 # ---------------------------------------------------------------------------- property
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from dataset.clean import clean  # noqa: E402
@@ -291,7 +291,7 @@ def test_jsonl_fast_path_reads_what_the_precise_path_reads(records):
     numbers = list(range(1, len(lines) + 1))
     slow = pl.DataFrame([_parse_json_line("x.jsonl", n, line) for n, line in zip(numbers, lines)],
                         schema=RAW_SCHEMA)
-    fast = _fast_json_chunk("x.jsonl", numbers, lines)
+    fast = _fast_json_chunk("x.jsonl", numbers, b"\n".join(lines))
     if fast is None:  # ids beyond Int64: inference says Int128, the precise path reads them
         assert any(isinstance(r["id"], int) and r["id"] >= 2**63 for r in records)
         return
@@ -310,3 +310,49 @@ def test_nfc_normalises_exactly_the_rows_python_would(values):
     frame = pl.DataFrame({"text": values}, schema={"text": pl.String})
     expected = [None if v is None else unicodedata.normalize("NFC", v) for v in values]
     assert _nfc(frame, ["text"])["text"].to_list() == expected
+
+
+_jsonl_lines = st.one_of(
+    st.builds(lambda i, t: json.dumps({"id": f"a{i}", "text": t}, ensure_ascii=False),
+              st.integers(0, 9), st.text(alphabet="ab é\r", max_size=6)),
+    st.sampled_from(["{}", '{"text":"x"}', "", "  ", "\r", '{"id": 1, "text": "x"}\r', ' {"text": "lead"}', "[1]", "{broken",
+                     '{"text": null}', '{"text": 5}']),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=st.lists(_jsonl_lines, max_size=12), bom=st.booleans(), last_newline=st.booleans(),
+       batch_size=st.integers(1, 4), chunk_bytes=st.integers(1, 40))
+@example(lines=["{}", "{}", "{}"], bom=False, last_newline=True, batch_size=4, chunk_bytes=4)
+def test_jsonl_regular_chunks_read_what_the_line_reader_reads(tmp_path_factory, lines, bom, last_newline,
+                                                              batch_size, chunk_bytes):
+    """Byte-range chunks give the chunks, line numbers and rows of the line-by-line reader,
+    whatever blank lines, CRs, BOM or size caps the file has."""
+    from dataset.ingest import readers
+
+    path = tmp_path_factory.mktemp("jsonl") / "x.jsonl"
+    data = "\n".join(lines) + ("\n" if last_newline and lines else "")
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8"))
+
+    def line_by_line():
+        numbers, chunk, pending = [], [], 0
+        for number, line in readers._json_lines(str(path)):
+            numbers.append(number)
+            chunk.append(line)
+            pending += len(line)
+            if len(chunk) >= batch_size or pending >= chunk_bytes:
+                yield readers._chunk(str(path), numbers, b"\n".join(chunk), chunk)
+                numbers, chunk, pending = [], [], 0
+        if chunk:
+            yield readers._chunk(str(path), numbers, b"\n".join(chunk), chunk)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readers, "CHUNK_BYTES", chunk_bytes)
+        got = list(readers.read_jsonl(str(path), batch_size=batch_size))
+    expected = list(line_by_line()) or [[readers.reject(
+        str(path), None, "jsonl", readers.Reason.EMPTY_FILE, "the file has no records (empty or only blank lines)",
+        raw="")]]
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert type(g) is type(e)
+        assert g.equals(e) if isinstance(g, pl.DataFrame) else g == e
