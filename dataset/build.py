@@ -248,8 +248,10 @@ def _prepare_batch(batch: pl.DataFrame, timings: Counter) -> dict[str, pl.DataFr
     segments = _stage(timings, "clean", clean, articles)
     segments = _validate(timings, segments, Segment, "segments", "clean")
 
-    kept_ids = segments.filter(pl.col("role").is_in(SENTENCE_ROLES)).get_column("article_id").unique()
-    empty_ids = articles.filter(~pl.col("article_id").is_in(kept_ids.implode())).get_column("article_id")
+    # one column filtered, not whole frames (their texts would be copied)
+    kept_ids = segments.select(pl.col("article_id").filter(pl.col("role").is_in(SENTENCE_ROLES)).unique())
+    empty_ids = articles.select(pl.col("article_id").filter(
+        ~pl.col("article_id").is_in(kept_ids.to_series().implode()))).to_series()
     parts = [quarantine]
     if empty_ids.len():
         parts.append(_no_content(articles, empty_ids, "clean", segments))

@@ -43,7 +43,7 @@ SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "char
 def kept_segments(segments: pl.DataFrame) -> pl.DataFrame:
     """Kept segments in article order (first appearance) and segment order, with their offsets
     into the clean text (``seg_start``) and the article's position (``art_idx``)."""
-    kept = segments.filter(pl.col("role").is_in(SENTENCE_ROLES)).select("article_id", "segment_index", "text", "role")
+    kept = segments.select("article_id", "segment_index", "text", "role").filter(pl.col("role").is_in(SENTENCE_ROLES))
     run_start = first_in("article_id")
     in_order = kept.select(
         # each article's segments are contiguous and ascending (what clean emits): no sort needed
