@@ -315,8 +315,8 @@ def test_nfc_normalises_exactly_the_rows_python_would(values):
 _jsonl_lines = st.one_of(
     st.builds(lambda i, t: json.dumps({"id": f"a{i}", "text": t}, ensure_ascii=False),
               st.integers(0, 9), st.text(alphabet="ab é\r", max_size=6)),
-    st.sampled_from(["{}", '{"text":"x"}', "", "  ", "\r", '{"id": 1, "text": "x"}\r', ' {"text": "lead"}', "[1]", "{broken",
-                     '{"text": null}', '{"text": 5}']),
+    st.sampled_from(["{}", '{"text":"x"}', "", "  ", "\r", '{"id": 1, "text": "x"}\r', ' {"text": "lead"}',
+                     "[1]", "{broken", '{"text": null}', '{"text": 5}']),
 )
 
 
