@@ -40,6 +40,14 @@ SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "char
                     "char_end", "language", "role")
 
 
+def zero_padded(index: pl.Expr, width: int = 5) -> pl.Expr:
+    """``str(index).zfill(width)`` for a non-negative integer; shorter numbers are offset by
+    10**width and lose the leading 1 (about half the cost of ``str.zfill``)."""
+    bound = 10 ** width
+    return (pl.when(index < bound).then((index + bound).cast(pl.String).str.slice(1))
+            .otherwise(index.cast(pl.String)))
+
+
 def kept_segments(segments: pl.DataFrame) -> pl.DataFrame:
     """Kept segments in article order (first appearance) and segment order, with their offsets
     into the clean text (``seg_start``) and the article's position (``art_idx``)."""
@@ -326,7 +334,7 @@ def segment_articles(segments: pl.DataFrame, articles: pl.DataFrame | None = Non
         texts.get_column("article_id").gather(art_idx).alias("article_id"),
         pl.coalesce(detected, texts.get_column("language").gather(art_idx)).alias("language"),
     ).with_columns(
-        pl.format("{}-{}", "article_id", pl.col("sentence_index").cast(pl.String).str.zfill(5)).alias("sentence_id"),
+        pl.format("{}-{}", "article_id", zero_padded(pl.col("sentence_index"))).alias("sentence_id"),
     ).select(SENTENCE_COLUMNS)
 
     n_sentences = art_idx.value_counts(name="n_sentences")

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import dataset.segment as segment_module
-from dataset.segment import SENTENCE_COLUMNS, clean_text, segment, segment_articles
+from dataset.segment import SENTENCE_COLUMNS, clean_text, segment, segment_articles, zero_padded
 from schemas.pipeline import SENTENCE_ROLES, Sentence
 from schemas.validation import validate
 
@@ -242,3 +242,9 @@ def test_sentencex_splits_paragraphs_independently(texts, language):
         assume(type(exc).__name__ != "PanicException")
         raise
     assert whole == [p for i, pieces in enumerate(parts) for p in ((["\n\n"] if i else []) + pieces)]
+
+
+def test_zero_padded_is_zfill():
+    values = [0, 7, 42, 9_999, 99_999, 100_000, 123_456, 10**12]
+    got = pl.DataFrame({"i": values}, schema={"i": pl.Int64}).select(zero_padded(pl.col("i"))).to_series()
+    assert got.to_list() == [str(v).zfill(5) for v in values]
