@@ -302,7 +302,8 @@ def _pieces(lines: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
 def _where(frame: pl.DataFrame, rows: pl.Series, expr: pl.Expr) -> pl.Series:
     """``expr`` on the ``rows`` of ``frame`` only, null on the others: costly scans skip the
     pieces that cannot need them."""
-    found = frame.filter(rows).select(expr).to_series()
+    # lazy: only the columns ``expr`` reads are filtered
+    found = frame.lazy().filter(rows).select(expr).collect().to_series()
     return pl.repeat(None, frame.height, dtype=found.dtype, eager=True).scatter(rows.arg_true(), found)
 
 
