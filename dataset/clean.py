@@ -200,9 +200,10 @@ def _replace_rows(frame: pl.DataFrame, mask: pl.Series, new_rows: pl.DataFrame) 
     position of the row they replace, in order). Only this rarer path pays for a sort."""
     if new_rows.height == 0:
         return frame
-    keep = frame.with_row_index("_at").with_columns(pl.col("_at").cast(pl.Int64)).filter(~mask)
-    return (pl.concat([keep.select(frame.columns + ["_at"]), new_rows.select(frame.columns + ["_at"])])
-            .sort("_at", maintain_order=True).drop("_at"))
+    columns = frame.columns + ["_at"]
+    keep = frame.lazy().with_row_index("_at").with_columns(pl.col("_at").cast(pl.Int64)).filter(~mask)
+    return (pl.concat([keep.select(columns), new_rows.lazy().select(columns)])  # one query
+            .sort("_at", maintain_order=True).drop("_at").collect(engine="in-memory"))
 
 
 def _split_glued_lines(lines: pl.DataFrame) -> pl.DataFrame:
