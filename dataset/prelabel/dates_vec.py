@@ -44,14 +44,17 @@ def flag(group: str) -> str:
     return f"_d_{group}"
 
 
-def date_spans(frame: pl.DataFrame, checks: dict[str, pl.Expr]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def date_spans(frame: pl.DataFrame, checks: dict[str, pl.Expr],
+               supersets: dict[str, pl.Expr] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """DATE spans (``_row``, label, start, end) and values (``_row``, event_date, time_precision).
 
-    ``frame``: ``_row``, text, _lang, published_at and the columns ``checks`` read; ``checks``: the
-    pre-check of each group of :data:`KIND_GROUPS` (rows where none holds have no date).
+    ``frame``: ``_row``, text, _lang, published_at and the columns the checks read; ``checks``: the
+    pre-check of each group of :data:`KIND_GROUPS` (rows where none holds have no date);
+    ``supersets``: cheaper checks for some groups, used on the rows where the engines agree, that
+    hold there wherever the group's check does.
     """
     odd = _engines_disagree(frame)
-    cheap = {**checks, "numeric": pl.col("text").str.contains(_NUMERIC_SUPERSET)}
+    cheap = {**checks, "numeric": pl.col("text").str.contains(_NUMERIC_SUPERSET), **(supersets or {})}
     vec_spans, vec_values = _vectorised(_open_rows(frame, cheap, ~pl.col(ROW).is_in(odd.implode())))
     py_spans, py_values = _in_python(_open_rows(frame.filter(pl.col(ROW).is_in(odd.implode())), checks))
     spans = pl.concat([vec_spans, py_spans]).sort([ROW, "start"])

@@ -24,7 +24,7 @@ from dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
 from dataset.prelabel.dates import KIND_GROUPS
 from dataset.prelabel.dates_vec import date_spans
 from dataset.prelabel.fatalities_vec import fatalities_frame
-from dataset.prelabel.lexicon import LANGUAGES, lexicon_for, named_actors
+from dataset.prelabel.lexicon import DATE_KEYS, LANGUAGES, lexicon_for, named_actors
 from dataset.prelabel.matcher import has
 from dataset.prelabel.normalise import normalise_cased, normalise_term
 from dataset.prelabel.places import gazetteer
@@ -171,7 +171,10 @@ def _count_and_date_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
                 .filter(pl.col("suicide") | has_number))
     fat = fatalities_frame(fat_rows)
     checks = _date_checks()
-    dates, date_values = date_spans(frame, {g: _check(*checks[g]) for g in KIND_GROUPS})
+    # where the regex engines agree the matcher's date-word bits hold wherever these checks do
+    # (see test_date_word_bits_open_every_row_the_checks_open): bit tests instead of text scans
+    words = {g: has(key) for g, key in DATE_KEYS.items()}
+    dates, date_values = date_spans(frame, {g: _check(*checks[g]) for g in KIND_GROUPS}, words)
     fat_spans = fat.filter(pl.col("start").is_not_null()).select(
         pl.col(ROW).cast(pl.UInt32), pl.lit("FATALITIES").alias("label"),
         pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))
