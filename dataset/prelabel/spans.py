@@ -56,20 +56,21 @@ def _find(part: pl.DataFrame, col: str, language: str, cased: bool) -> pl.DataFr
         return None
     found = pl.col("pattern")
     # _again: a row whose hits (terms' or entities') hold a pattern more than once
-    hits = (part.select(ROW, pl.col(col).alias("_p"), pl.col(HITS[col]).alias("pattern"))
+    hits = (part.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_at"), ROW, pl.col(HITS[col]).alias("pattern"))
             .with_columns((found.list.n_unique() < found.list.len()).alias("_again"))
             .explode("pattern").drop_nulls("pattern")
             # found order, so ties between spans are broken the same way every run (_resolve_overlaps)
             .join(table, on="pattern", how="inner", maintain_order="left"))
-    # the matcher's pass only names the patterns: a pattern found once in its row is where
-    # str.find puts it
-    hits = hits.with_columns(pl.col("_p").str.find(pl.col("pattern"), literal=True).alias("pos"))
+    # the text of the names' rows only (most hits are terms); the matcher's pass only names the
+    # patterns: a pattern found once in its row is where str.find puts it
+    hits = hits.with_columns(part[col].gather(hits["_at"]).alias("_p")).with_columns(
+        pl.col("_p").str.find(pl.col("pattern"), literal=True).alias("pos"))
     if hits["_again"].any():
         hits = _later_occurrences(hits)
     hits = hits.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
         (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"),
         pl.lit(cased).alias("cased"))
-    return hits.drop("_p", "pos", "_again")
+    return hits.drop("_at", "_p", "pos", "_again")
 
 
 def _later_occurrences(hits: pl.DataFrame) -> pl.DataFrame:
