@@ -13,7 +13,8 @@ Python's ``re`` and Rust's ``regex`` agree on these patterns except around a few
 (combining marks, other numerals, non-ASCII digits, dotless/dotted i, long s, NUL, U+001C–1F);
 the rare rows holding one go through :func:`.dates.mentions` itself, with the exact pre-checks.
 On all other rows a pre-check only saves work (a kind's pattern cannot match where its check
-fails), so the numeric one is replaced there by a cheaper superset.
+fails), so there the numeric one is replaced by a cheaper superset, and the others by the
+caller's ``supersets`` (the matcher's date-word bits).
 """
 
 from __future__ import annotations
