@@ -45,7 +45,8 @@ def _char_offset(padded: pl.Expr, byte_pos: pl.Expr) -> pl.Expr:
 
 @functools.lru_cache(maxsize=None)
 def _table(language: str, cased: bool) -> pl.DataFrame:
-    return entity_table(language).filter(pl.col("cased") == cased).drop("cased")
+    """The :func:`.entities.entity_table` rows of one case mode, each numbered (``_pid``)."""
+    return entity_table(language).filter(pl.col("cased") == cased).drop("cased").with_row_index("_pid")
 
 
 def _find(part: pl.DataFrame, col: str, language: str, cased: bool) -> pl.DataFrame | None:
@@ -54,13 +55,13 @@ def _find(part: pl.DataFrame, col: str, language: str, cased: bool) -> pl.DataFr
     table = _table(language, cased)
     if table.height == 0 or part.height == 0:
         return None
-    found = pl.col("pattern")
-    # _again: a row whose hits (terms' or entities') hold a pattern more than once
     hits = (part.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_at"), ROW, pl.col(HITS[col]).alias("pattern"))
-            .with_columns((found.list.n_unique() < found.list.len()).alias("_again"))
             .explode("pattern").drop_nulls("pattern")
             # found order, so ties between spans are broken the same way every run (_resolve_overlaps)
             .join(table, on="pattern", how="inner", maintain_order="left"))
+    # _again: a name found more than once in its row (one integer per row and name)
+    again = (pl.col("_at").cast(pl.UInt64) * (1 << 32) + pl.col("_pid")).is_duplicated()
+    hits = hits.with_columns(again.alias("_again"))
     # the text of the names' rows only (most hits are terms); the matcher's pass only names the
     # patterns: a pattern found once in its row is where str.find puts it
     hits = hits.with_columns(part[col].gather(hits["_at"]).alias("_p")).with_columns(
@@ -70,11 +71,11 @@ def _find(part: pl.DataFrame, col: str, language: str, cased: bool) -> pl.DataFr
     hits = hits.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
         (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"),
         pl.lit(cased).alias("cased"))
-    return hits.drop("_at", "_p", "pos", "_again")
+    return hits.drop("_at", "_pid", "_p", "pos", "_again")
 
 
 def _later_occurrences(hits: pl.DataFrame) -> pl.DataFrame:
-    """Byte offsets of the hits in rows (``_again``) that hold a pattern more than once: the
+    """Byte offsets of the hits (``_again``) of a pattern found more than once in its row: the
     n-th hit of a pattern is its n-th occurrence (Aho–Corasick reports matches by their end),
     found by a second pass over these rows with only the patterns they hold."""
     hits = hits.with_row_index("_i")
