@@ -13,7 +13,8 @@ Python's ``re`` and Rust's ``regex`` agree on these patterns except around a few
 (combining marks, other numerals, non-ASCII digits, dotless/dotted i, long s, NUL, U+001C–1F);
 the rare rows holding one go through :func:`.dates.mentions` itself, with the exact pre-checks.
 On all other rows a pre-check only saves work (a kind's pattern cannot match where its check
-fails), so the numeric one is replaced there by a cheaper superset.
+fails), so there the numeric one is replaced by a cheaper superset, and the others by the
+caller's ``supersets`` (the matcher's date-word bits).
 """
 
 from __future__ import annotations
@@ -44,14 +45,17 @@ def flag(group: str) -> str:
     return f"_d_{group}"
 
 
-def date_spans(frame: pl.DataFrame, checks: dict[str, pl.Expr]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def date_spans(frame: pl.DataFrame, checks: dict[str, pl.Expr],
+               supersets: dict[str, pl.Expr] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """DATE spans (``_row``, label, start, end) and values (``_row``, event_date, time_precision).
 
-    ``frame``: ``_row``, text, _lang, published_at and the columns ``checks`` read; ``checks``: the
-    pre-check of each group of :data:`KIND_GROUPS` (rows where none holds have no date).
+    ``frame``: ``_row``, text, _lang, published_at and the columns the checks read; ``checks``: the
+    pre-check of each group of :data:`KIND_GROUPS` (rows where none holds have no date);
+    ``supersets``: cheaper checks for some groups, used on the rows where the engines agree, that
+    hold there wherever the group's check does.
     """
     odd = _engines_disagree(frame)
-    cheap = {**checks, "numeric": pl.col("text").str.contains(_NUMERIC_SUPERSET)}
+    cheap = {**checks, "numeric": pl.col("text").str.contains(_NUMERIC_SUPERSET), **(supersets or {})}
     vec_spans, vec_values = _vectorised(_open_rows(frame, cheap, ~pl.col(ROW).is_in(odd.implode())))
     py_spans, py_values = _in_python(_open_rows(frame.filter(pl.col(ROW).is_in(odd.implode())), checks))
     spans = pl.concat([vec_spans, py_spans]).sort([ROW, "start"])

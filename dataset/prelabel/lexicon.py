@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dataset.prelabel.normalise import normalise_term
+from dataset.prelabel.normalise import normalise_cased, normalise_term
 from schemas.taxonomy import INTER_NAMES, SUB_EVENT_TYPE_NAMES
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
@@ -128,16 +128,36 @@ def _patterns(terms: list[str], cased: bool, language: str) -> Iterator[tuple[st
             yield f" {v} ", term
 
 
+#: keys of the date words, by the date pre-check group (:data:`.dates.KIND_GROUPS`) they open
+DATE_KEYS = {"month": "date:month", "weekday": "date:weekday", "relative": "date:relative"}
+
+
+@functools.lru_cache(maxsize=1)
+def _date_word_rows() -> tuple[tuple[str, bool, str, str], ...]:
+    """(pattern, cased, key, word) of the date words of every lexicon, in every language's table
+    (the pre-checks of :mod:`.spans` test all languages' words): month names as written, weekdays
+    as written and as word prefixes ("dinsdagochtend"), relative words lower-cased."""
+    rows = []
+    for lang in LANGUAGES:
+        d = load(lang).dates
+        rows += [(f" {normalise_cased(w)} ", True, DATE_KEYS["month"], w) for w in d.get("months", {})]
+        rows += [(f" {normalise_cased(w)}", True, DATE_KEYS["weekday"], w) for w in d.get("weekdays", {})]
+        rows += [(f" {normalise_term(w)} ", False, DATE_KEYS["relative"], w)
+                 for table in ("relative_days", "relative_weeks", "relative_months") for w in d.get(table, {})]
+    return tuple(r for r in rows if r[0].strip())
+
+
 @functools.lru_cache(maxsize=None)
 def term_table(language: str) -> pl.DataFrame:
     """One row per (pattern, key): ``pattern`` padded (" term "), ``cased`` for acronyms.
 
     Keys: ``T:<sub>`` strong trigger, ``W:<sub>`` weak trigger, ``C:<cue>`` cue group,
-    ``D`` death word. ``term`` keeps the lexicon spelling for evidence.
+    ``D`` death word, :data:`DATE_KEYS` date words. ``term`` keeps the lexicon spelling for
+    evidence.
     """
     lex = lexicon_for(language)
     rows = [(pattern, cased, key, term) for key, terms, cased in _term_groups(lex)
-            for pattern, term in _patterns(terms, cased, lex.language)]
+            for pattern, term in _patterns(terms, cased, lex.language)] + list(_date_word_rows())
     return pl.DataFrame(rows, schema={"pattern": pl.String, "cased": pl.Boolean, "key": pl.String,
                                       "term": pl.String}, orient="row").unique(maintain_order=True)
 
@@ -159,6 +179,7 @@ def key_bits() -> dict[str, tuple[str, int]]:
         others |= {key for key, terms, cased in _term_groups(lex)
                    if not key.startswith(("T:", "W:")) and next(_patterns(terms, cased, lex.language), None)}
     others |= {"C:" + c for lang in LANGUAGES for c in load(lang).cues}
+    others |= {key for _, _, key, _ in _date_word_rows()}
     if len(others) > 64:
         raise LexiconError(f"{len(others)} cue groups; at most 64 fit the cue bit mask")
     for i, key in enumerate(sorted(others)):

@@ -1,7 +1,8 @@
 """Vectorised lexicon matching: which trigger terms and cues occur in each sentence.
 
 One Aho–Corasick pass (polars ``str.extract_many``) per language over the lower-cased, padded
-text, plus one case-sensitive pass for acronyms. Each found pattern is looked up, inside the
+text, plus one case-sensitive pass for acronyms over all rows; the passes also look for the
+names of :mod:`.entities`, whose hits they hand on to the span step. Each found pattern is looked up, inside the
 per-sentence hit lists, in a table of the bits its keys add to the sentence's masks (the three
 masks packed in one UInt128, so one OR per sentence); only the evidence terms go through an
 explode and a join, and are grouped back by sentence once for all languages. No per-sentence
@@ -15,11 +16,14 @@ import operator
 
 import polars as pl
 
+from dataset.prelabel.entities import entity_table
 from dataset.prelabel.lexicon import LANGUAGES, FALLBACK_LANGUAGE, key_bits, term_table
 from dataset.prelabel.normalise import lower_of_padded, padded_cased
 
 ROW = "_row"
 MASKS = ("_mT", "_mW", "_mC")
+#: the column holding a row's hits of the pass over each padded text
+HITS = {"_pl": "_hits_lower", "_pc": "_hits_cased"}
 
 
 def lexicon_language(language: pl.Expr) -> pl.Expr:
@@ -76,22 +80,43 @@ def evidence_table(language: str) -> pl.DataFrame:
 
 
 @functools.lru_cache(maxsize=None)
-def _passes(language: str) -> tuple[tuple[str, list[str], pl.DataFrame, pl.DataFrame], ...]:
-    """The Aho–Corasick passes of a language: lower-case terms on ``_pl``, then acronyms on
-    ``_pc``; each with its patterns, its :func:`pattern_table` rows and its evidence rows."""
+def _tables(language: str) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+    """Per pass (``_pl`` lower-case terms, ``_pc`` acronyms) the :func:`pattern_table` and
+    :func:`evidence_table` rows of a language."""
     table, evidence = pattern_table(language), evidence_table(language)
-    passes = [(src, table.filter(pl.col("cased") == cased).drop("cased"),
-               evidence.filter(pl.col("cased") == cased).drop("cased"))
-              for cased, src in ((False, "_pl"), (True, "_pc"))]
-    return tuple((src, t["pattern"].to_list(), t, e) for src, t, e in passes if t.height)
+    return {src: (table.filter(pl.col("cased") == cased).drop("cased"), evidence.filter(pl.col("cased") == cased).drop("cased"))
+            for cased, src in ((False, "_pl"), (True, "_pc"))}
+
+
+@functools.lru_cache(maxsize=None)
+def _lower_patterns(language: str) -> pl.Expr:
+    """The lower-case pass of a language: its terms and the span step's names (one scan serves
+    both), as one list literal (turning ~13k Python strings into a literal costs ~2 ms a call)."""
+    both = pl.concat([_tables(language)["_pl"][0]["pattern"], _entity_patterns(language, False)])
+    return pl.lit(both.unique(maintain_order=True).implode())
+
+
+@functools.lru_cache(maxsize=1)
+def _cased_patterns() -> pl.Expr:
+    """The case-sensitive pass, the same for every row: the acronyms of all languages and the
+    span step's acronyms and places (building the automaton of the gazetteer costs as much as
+    scanning a batch, so it is built once)."""
+    terms = [_tables(lang)["_pc"][0]["pattern"] for lang in LANGUAGES]
+    both = pl.concat([*terms, _entity_patterns(FALLBACK_LANGUAGE, True)])
+    return pl.lit(both.unique(maintain_order=True).implode())
+
+
+def _entity_patterns(language: str, cased: bool) -> pl.Series:
+    return entity_table(language).filter(pl.col("cased") == cased)["pattern"]
 
 
 def _key_masks(found: pl.DataFrame, language: str) -> pl.DataFrame:
     """Key masks per row, computed inside the hit lists (no explode + join + group_by): each hit's
-    bits are looked up and OR-ed in one UInt128, then split into the three masks."""
+    bits are looked up and OR-ed in one UInt128, then split into the three masks (the hits of
+    names and of other languages' acronyms add nothing)."""
     zero = pl.lit(0, dtype=pl.UInt128)
-    ors = [pl.col(f"_h{i}").list.eval(pl.element().replace_strict(t["pattern"], t["bits"], default=zero))
-           .list.agg(pl.element().bitwise_or()).fill_null(zero) for i, (_, _, t, _) in enumerate(_passes(language))]
+    ors = [pl.col(HITS[src]).list.eval(pl.element().replace_strict(t["pattern"], t["bits"], default=zero))
+           .list.agg(pl.element().bitwise_or()).fill_null(zero) for src, (t, _) in _tables(language).items() if t.height]
     offsets = _offsets()
     width = {"_mT": offsets["_mW"], "_mW": offsets["_mW"], "_mC": 64}
     packed = found.select(ROW, functools.reduce(operator.or_, ors, zero).alias("_m"))
@@ -104,9 +129,9 @@ def _term_hits(found: pl.DataFrame, language: str) -> pl.DataFrame:
     acronyms; each in text order), once per row and term. The join keeps that order explicitly:
     left to itself its output order follows the sizes of its inputs, so a sentence's evidence
     would depend on the batch it was pre-labelled in."""
-    hits = pl.concat([found.select(ROW, pl.col(f"_h{i}").alias("pattern")).explode("pattern", keep_nulls=False)
+    hits = pl.concat([found.select(ROW, pl.col(HITS[src]).alias("pattern")).explode("pattern", keep_nulls=False)
                       .join(e, on="pattern", how="inner", maintain_order="left_right")
-                      for i, (_, _, _, e) in enumerate(_passes(language))])
+                      for src, (_, e) in _tables(language).items()])
     # one integer per (row, term) finds the repeats faster than hashing the strings
     first = (pl.col(ROW).cast(pl.UInt64) * (1 << 32) + pl.col("term_id")).is_first_distinct()
     return hits.filter(first).select(ROW, "evidence")
@@ -119,24 +144,25 @@ def has(key: str) -> pl.Expr:
 
 
 def match(sentences: pl.DataFrame) -> pl.DataFrame:
-    """Per row (``_row`` = position in ``sentences``): key bit masks ``_mT/_mW/_mC`` and ``terms``.
+    """Per row (``_row`` = position in ``sentences``): key bit masks ``_mT/_mW/_mC``, ``terms`` and
+    the patterns found in each pass (:data:`HITS`, in found order), which the span step reads.
 
     ``sentences`` has ``text`` and ``language`` (or is already :func:`prepare`-d). ``terms`` are
     ``key=term`` strings for the evidence column.
     """
     frame = sentences if "_pl" in sentences.columns else prepare(sentences)
+    cased = frame.select(ROW, "_lang", "_pl", pl.col("_pc").str.extract_many(_cased_patterns(), overlapping=True)
+                         .alias(HITS["_pc"]))
     masks, hits = [], []
-    for (lang,), part in frame.partition_by("_lang", as_dict=True).items():
-        passes = _passes(lang)
-        found = part.select(ROW, *[pl.col(src).str.extract_many(patterns, overlapping=True).alias(f"_h{i}")
-                                   for i, (src, patterns, _, _) in enumerate(passes)])
-        masks.append(_key_masks(found, lang))
-        if passes:
-            hits.append(_term_hits(found, lang))
-    empty = pl.DataFrame(schema={ROW: pl.UInt32, **{m: pl.UInt64 for m in MASKS}})
+    for (lang,), part in cased.partition_by("_lang", as_dict=True).items():
+        found = part.select(ROW, pl.col("_pl").str.extract_many(_lower_patterns(lang), overlapping=True)
+                            .alias(HITS["_pl"]), HITS["_pc"])
+        masks.append(_key_masks(found, lang).with_columns(found[HITS["_pl"]]))
+        hits.append(_term_hits(found, lang))
+    empty = pl.DataFrame(schema={ROW: pl.UInt32, **{m: pl.UInt64 for m in MASKS}, HITS["_pl"]: pl.List(pl.String)})
     out = pl.concat([empty, *masks]).sort(ROW)
     # every row once with a null, so the groups are the rows, in order (sorted: the fast path)
     flat = pl.concat([frame.select(ROW, pl.lit(None, dtype=pl.String).alias("evidence")), *hits])
     terms = flat.sort(ROW, maintain_order=True).group_by(ROW, maintain_order=True).agg(
         pl.col("evidence").drop_nulls().alias("terms"))
-    return out.with_columns(terms["terms"])
+    return out.with_columns(terms["terms"], cased[HITS["_pc"]]).select(ROW, *MASKS, "terms", *HITS.values())

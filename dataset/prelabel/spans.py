@@ -1,9 +1,9 @@
 """Span pre-labels (ACTOR, LOCATION, FATALITIES, DATE) and the flat columns derived from them.
 
-ACTOR and LOCATION spans come from Aho–Corasick passes (``str.extract_many``) over the same
-padded text as the trigger matching: lower-cased for actor nouns and group names, case-preserving
-for acronyms (IS, SDF) and place names (the gazetteer in :mod:`.places`). ``str.find`` gives each
-hit's byte offset; byte offsets become code-point offsets with a vectorised binary slice (ASCII
+ACTOR and LOCATION spans come from the hits of the matcher's Aho–Corasick passes, which look
+for the names of :mod:`.entities` beside the lexicon terms: on the lower-cased padded text for
+actor nouns and group names, on the case-preserving one for acronyms (IS, SDF) and place names
+(the gazetteer in :mod:`.places`). ``str.find`` gives each hit's byte offset; byte offsets become code-point offsets with a vectorised binary slice (ASCII
 rows need no work).
 FATALITIES and DATE need number/date grammar and run (vectorised, :mod:`.fatalities_vec` and
 :mod:`.dates_vec`) only on the rows whose match found a death word, a date word or a digit.
@@ -24,10 +24,10 @@ from dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
 from dataset.prelabel.dates import KIND_GROUPS
 from dataset.prelabel.dates_vec import date_spans
 from dataset.prelabel.fatalities_vec import fatalities_frame
-from dataset.prelabel.lexicon import LANGUAGES, lexicon_for, named_actors
-from dataset.prelabel.matcher import has
-from dataset.prelabel.normalise import normalise_cased, normalise_term
-from dataset.prelabel.places import gazetteer
+from dataset.prelabel.lexicon import DATE_KEYS, LANGUAGES, lexicon_for
+from dataset.prelabel.entities import ENTITY_SCHEMA, entity_table
+from dataset.prelabel.matcher import HITS, has
+from dataset.prelabel.normalise import normalise_term
 from dataset.runs import first_in, last_in, run_first
 
 ROW = "_row"
@@ -37,31 +37,6 @@ SPEAKER_AFTER = (r"^\W*(?:'s\s+)?(?:spokes\w*|officials?|sources?|said|says|stat
 SPEAKER_BEFORE = r"(?:according to|volgens|selon|según|laut)\W+(?:the\s+|de\s+|het\s+|la\s+|le\s+|el\s+)?$"
 FLAT = ("fatalities", "actor1", "inter1", "actor2", "inter2", "location", "country", "event_date",
         "time_precision", "spans")
-_ENTITY_SCHEMA = {"pattern": pl.String, "cased": pl.Boolean, "label": pl.String, "name": pl.String,
-                  "inter": pl.String, "country": pl.String, "kind": pl.String}
-
-
-@functools.lru_cache(maxsize=None)
-def entity_table(language: str) -> pl.DataFrame:
-    lex = lexicon_for(language)
-    rows = []
-    for inter, terms in lex.actors.items():
-        for t in terms:
-            rows.append((f" {normalise_term(t)} ", False, "ACTOR", None, inter, None, "generic"))
-    for entry in named_actors():
-        for t in entry.get("terms", []):
-            rows.append((f" {normalise_term(t)} ", False, "ACTOR", entry["name"], entry["inter"], None, "named"))
-        for a in entry.get("acronyms", []):
-            rows.append((f" {normalise_cased(a)} ", True, "ACTOR", entry["name"], entry["inter"], None, "named"))
-    actors = pl.DataFrame(rows, schema=_ENTITY_SCHEMA, orient="row")
-    places = gazetteer().select(
-        "pattern", pl.lit(True).alias("cased"), pl.lit("LOCATION").alias("label"), "name",
-        pl.lit(None, dtype=pl.String).alias("inter"), pl.col("country_name").alias("country"), "kind")
-    # an acronym that is also a place spelling stays an actor
-    places = places.join(actors.filter("cased").select("pattern"), on="pattern", how="anti")
-    return pl.concat([actors, places]).unique(subset=["pattern", "cased"], keep="first", maintain_order=True)
-
-
 def _char_offset(padded: pl.Expr, byte_pos: pl.Expr) -> pl.Expr:
     ascii_ = padded.str.len_bytes() == padded.str.len_chars()
     return pl.when(ascii_).then(byte_pos).otherwise(
@@ -69,36 +44,38 @@ def _char_offset(padded: pl.Expr, byte_pos: pl.Expr) -> pl.Expr:
 
 
 @functools.lru_cache(maxsize=None)
-def _patterns(language: str, cased: bool) -> tuple[pl.DataFrame, pl.Expr]:
-    """The :func:`entity_table` rows of one case mode, and their patterns as one list literal
-    (made once: turning ~13k Python strings into a literal costs ~2 ms a call)."""
-    table = entity_table(language).filter(pl.col("cased") == cased)
-    return table, pl.lit(table["pattern"].implode())
+def _table(language: str, cased: bool) -> pl.DataFrame:
+    """The :func:`.entities.entity_table` rows of one case mode, each numbered (``_pid``)."""
+    return entity_table(language).filter(pl.col("cased") == cased).drop("cased").with_row_index("_pid")
 
 
 def _find(part: pl.DataFrame, col: str, language: str, cased: bool) -> pl.DataFrame | None:
-    table, patterns = _patterns(language, cased)
+    """The entity hits among the matcher's hits (column :data:`.matcher.HITS` of ``col``) with
+    their code-point ``start``/``end``, in found order."""
+    table = _table(language, cased)
     if table.height == 0 or part.height == 0:
         return None
-    found = pl.col("pattern")
-    hits = (part.select(ROW, pl.col(col).alias("_p"), pl.col(col).str.extract_many(patterns, overlapping=True).alias("pattern"))
-            .with_columns((found.list.n_unique() < found.list.len()).alias("_again"))
-            .explode("pattern").drop_nulls("pattern"))
-    # one Aho–Corasick pass, not a second one for positions (building the automaton of the
-    # gazetteer alone costs as much as scanning a batch): a pattern found once in its row is
-    # where str.find puts it
-    hits = hits.with_columns(pl.col("_p").str.find(pl.col("pattern"), literal=True).alias("pos"))
+    hits = (part.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_at"), ROW, pl.col(HITS[col]).alias("pattern"))
+            .explode("pattern").drop_nulls("pattern")
+            # found order, so ties between spans are broken the same way every run (_resolve_overlaps)
+            .join(table, on="pattern", how="inner", maintain_order="left"))
+    # _again: a name found more than once in its row (one integer per row and name)
+    again = (pl.col("_at").cast(pl.UInt64) * (1 << 32) + pl.col("_pid")).is_duplicated()
+    hits = hits.with_columns(again.alias("_again"))
+    # the text of the names' rows only (most hits are terms); the matcher's pass only names the
+    # patterns: a pattern found once in its row is where str.find puts it
+    hits = hits.with_columns(part[col].gather(hits["_at"]).alias("_p")).with_columns(
+        pl.col("_p").str.find(pl.col("pattern"), literal=True).alias("pos"))
     if hits["_again"].any():
         hits = _later_occurrences(hits)
     hits = hits.with_columns(_char_offset(pl.col("_p"), pl.col("pos")).alias("start")).with_columns(
         (pl.col("start") + pl.col("pattern").str.len_chars() - 2).alias("end"),
         pl.lit(cased).alias("cased"))
-    # found order, so ties between spans are broken the same way every run (_resolve_overlaps)
-    return hits.drop("_p", "pos", "_again").join(table, on=["pattern", "cased"], how="inner", maintain_order="left")
+    return hits.drop("_at", "_pid", "_p", "pos", "_again")
 
 
 def _later_occurrences(hits: pl.DataFrame) -> pl.DataFrame:
-    """Byte offsets of the hits in rows (``_again``) that hold a pattern more than once: the
+    """Byte offsets of the hits (``_again``) of a pattern found more than once in its row: the
     n-th hit of a pattern is its n-th occurrence (Aho–Corasick reports matches by their end),
     found by a second pass over these rows with only the patterns they hold."""
     hits = hits.with_row_index("_i")
@@ -117,11 +94,11 @@ def _later_occurrences(hits: pl.DataFrame) -> pl.DataFrame:
 def _entity_hits(frame: pl.DataFrame) -> pl.DataFrame:
     # case-sensitive names (acronyms, places) are the same in every language: one pass for all rows
     parts = [_find(frame, "_pc", "en", True)]
-    for (lang,), part in frame.select(ROW, "_lang", "_pl").partition_by("_lang", as_dict=True).items():
+    for (lang,), part in frame.select(ROW, "_lang", "_pl", HITS["_pl"]).partition_by("_lang", as_dict=True).items():
         parts.append(_find(part, "_pl", lang if lang in LANGUAGES else "en", False))
     parts = [p for p in parts if p is not None]
     if not parts:
-        return pl.DataFrame(schema={ROW: pl.UInt32, "start": pl.Int64, "end": pl.Int64, **_ENTITY_SCHEMA})
+        return pl.DataFrame(schema={ROW: pl.UInt32, "start": pl.Int64, "end": pl.Int64, **ENTITY_SCHEMA})
     return pl.concat(parts, how="diagonal_relaxed").with_columns(pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))
 
 
@@ -133,7 +110,9 @@ def _date_checks() -> dict[str, tuple[str, object]]:
     """Vectorised checks (one per kind group of :data:`dataset.prelabel.dates.KIND_GROUPS`) that
     find the rows worth parsing for dates: numeric dates (regex); month and weekday names as
     written in the lexicons (case-sensitive regex on the text; weekdays as prefixes for
-    "dinsdagochtend"); relative words (Aho–Corasick on the lower-cased padded text)."""
+    "dinsdagochtend"); relative words (Aho–Corasick on the lower-cased padded text). They decide
+    the rows where the regex engines disagree; elsewhere the matcher's date-word bits stand in
+    for the last three."""
     import re
 
     months, weekdays, rel = set(), set(), set()
@@ -171,7 +150,10 @@ def _count_and_date_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
                 .filter(pl.col("suicide") | has_number))
     fat = fatalities_frame(fat_rows)
     checks = _date_checks()
-    dates, date_values = date_spans(frame, {g: _check(*checks[g]) for g in KIND_GROUPS})
+    # where the regex engines agree the matcher's date-word bits hold wherever these checks do
+    # (see test_date_word_bits_open_every_row_the_checks_open): bit tests instead of text scans
+    words = {g: has(key) for g, key in DATE_KEYS.items()}
+    dates, date_values = date_spans(frame, {g: _check(*checks[g]) for g in KIND_GROUPS}, words)
     fat_spans = fat.filter(pl.col("start").is_not_null()).select(
         pl.col(ROW).cast(pl.UInt32), pl.lit("FATALITIES").alias("label"),
         pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))

@@ -162,3 +162,49 @@ def test_vectorised_equals_mentions_with_few_odd_rows():
             ("On May 5th, 2016, and last week.", "en", dt.date(2016, 1, 2))]
     frame = _frame(rows)
     assert _vectorised(frame) == _reference(frame)
+
+
+# --- the matcher's date-word bits, which replace the month/weekday/relative checks where the
+# regex engines agree ---
+
+ALL_WORDS = [w for language in ("en", "nl", "fr", "de", "es", "ar") for w in _words(language)]
+
+
+@st.composite
+def _any_row(draw):
+    """A sentence of date words of any language, in any case, between separators and odd characters."""
+    date_word = st.sampled_from(ALL_WORDS).map(lambda w: draw(st.sampled_from([w, w.lower(), w.upper(), w.title()])))
+    # odd characters are rare: a row holding one leaves the vectorised path
+    word = st.one_of(date_word, date_word, st.sampled_from(EXTRA), st.sampled_from(["ochtend", "s", "x", "_", "1"]),
+                     st.sampled_from(ODD) if draw(st.integers(0, 9)) == 0 else st.sampled_from(EXTRA))
+    parts = draw(st.lists(st.tuples(word, st.sampled_from(SEPARATORS + ["", "_", "'"])), min_size=1, max_size=9))
+    language = draw(st.sampled_from(("en", "nl", "fr", "de", "es", "ar", "xx")))
+    return "".join(w + s for w, s in parts), language, draw(DATES)
+
+
+def _with_masks(rows) -> pl.DataFrame:
+    from dataset.prelabel.matcher import MASKS, match, prepare
+
+    texts, langs, pubs = zip(*rows)
+    prepared = prepare(pl.DataFrame({"text": list(texts), "language": list(langs)}))
+    masks = match(prepared).select(MASKS)
+    return pl.concat([prepared.select("_row", "text", "_lang", "_pl", "_pc"), masks,
+                      pl.DataFrame({"published_at": list(pubs)}, schema={"published_at": pl.Date})], how="horizontal")
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_any_row(), min_size=1, max_size=25))
+def test_date_word_bits_open_every_row_the_checks_open(rows):
+    from dataset.prelabel.dates_vec import _engines_disagree
+    from dataset.prelabel.lexicon import DATE_KEYS
+    from dataset.prelabel.matcher import has
+
+    frame = _with_masks(rows)
+    checks, words = _checks(), {g: has(key) for g, key in DATE_KEYS.items()}
+    got = frame.select("_row", *[checks[g].alias(g) for g in words], *[words[g].alias(f"bit_{g}") for g in words])
+    assert got["relative"].equals(got["bit_relative"])
+    agree = got.filter(~pl.col("_row").is_in(_engines_disagree(frame).implode()))
+    for g in words:
+        assert not (agree[g] & ~agree[f"bit_{g}"]).any(), g
+    for with_bits, without in zip(date_spans(frame, checks, words), date_spans(frame, checks)):
+        assert with_bits.equals(without)

@@ -121,7 +121,8 @@ def test_masks_and_terms_agree_with_an_explode_and_join(language, data):
 
     words = st.sampled_from(term_table(language)["term"].to_list() + ["the", "is", "IS", "-", ","])
     texts = data.draw(st.lists(st.lists(words, max_size=8).map(" ".join), min_size=1, max_size=6))
-    assert match(sentences(texts, language)).drop("_row").equals(_reference_match(texts, language).drop("_row"))
+    got = match(sentences(texts, language)).select("_mT", "_mW", "_mC", "terms")
+    assert got.equals(_reference_match(texts, language).drop("_row"))
 
 
 @settings(max_examples=300, deadline=None)

@@ -124,9 +124,10 @@ def test_parquet_round_trip(tmp_path):
 
 def _find_with_find_many(part, col, language, cased):
     """Reference for spans._find: positions from a second Aho–Corasick pass (str.find_many)."""
-    from dataset.prelabel.spans import ROW, _char_offset, _patterns
+    from dataset.prelabel.entities import entity_table
+    from dataset.prelabel.spans import ROW, _char_offset
 
-    table, _ = _patterns(language, cased)
+    table = entity_table(language).filter(pl.col("cased") == cased)
     pats = table["pattern"].to_list()
     found = part.select(
         ROW, pl.col(col).alias("_p"),
@@ -140,12 +141,16 @@ def _find_with_find_many(part, col, language, cased):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.sampled_from(PIECES + ["Homs", "army", "IS IS", "Raqqa Raqqa"]), min_size=0, max_size=14)
-                .map(" ".join), min_size=1, max_size=6))
-def test_entity_positions_match_a_second_pass(texts):
-    # patterns found more than once in a row ("Raqqa … Raqqa", "IS IS" overlapping at the space)
-    from dataset.prelabel.matcher import prepare
+                .map(" ".join), min_size=1, max_size=6), st.sampled_from(["en", "nl", "fr", "es", "de", "ar"]))
+def test_entity_positions_match_a_second_pass(texts, language):
+    # patterns found more than once in a row ("Raqqa … Raqqa", "IS IS" overlapping at the space);
+    # the reference scans for the names alone: the matcher's pass, which also holds the terms,
+    # must find them in the same order
+    from dataset.prelabel.matcher import match, prepare
     from dataset.prelabel.spans import _find
 
-    frame = prepare(pl.DataFrame({"text": texts, "language": ["en"] * len(texts)}))
+    prepared = prepare(pl.DataFrame({"text": texts, "language": [language] * len(texts)}))
+    frame = pl.concat([prepared, match(prepared).drop("_row")], how="horizontal")
     for col, cased in (("_pc", True), ("_pl", False)):
-        assert _find(frame, col, "en", cased).equals(_find_with_find_many(frame, col, "en", cased))
+        expected = _find_with_find_many(frame, col, language, cased)
+        assert _find(frame, col, language, cased).select(expected.columns).equals(expected)
