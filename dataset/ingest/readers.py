@@ -218,6 +218,7 @@ def _regular_chunks(path: str, batch_size: int) -> Generator[Batch, None, tuple[
             return 0, 1
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
             start, number = 0, 1  # the chunk's first byte and its line number
+            released = 0  # pages before this offset were given back (see below)
             while True:
                 pos, count, pending, end = start, 0, 0, start
                 while count < batch_size and pending < CHUNK_BYTES and pos < size:
@@ -231,7 +232,14 @@ def _regular_chunks(path: str, batch_size: int) -> Generator[Batch, None, tuple[
                     end, pos = newline, newline + 1
                 if count == 0 or data.find(b"\r", start, end) >= 0:
                     return start, number
-                yield _chunk(path, range(number, number + count), data[start:end])
+                blob = data[start:end]
+                # the pages read stay in this process's resident memory until unmapped: drop them
+                # once copied, so memory stays flat however large the file
+                done = min(pos, size) // mmap.PAGESIZE * mmap.PAGESIZE
+                if done > released and hasattr(mmap, "MADV_DONTNEED"):
+                    data.madvise(mmap.MADV_DONTNEED, released, done - released)
+                    released = done
+                yield _chunk(path, range(number, number + count), blob)
                 start, number = pos, number + count
 
 
