@@ -4,7 +4,8 @@
 
 1. For each size N, synthesises a JSONL corpus of about N sentences (``bench/build.py``'s
    synthesis, imported, not copied) and runs ``build()`` in a fresh subprocess; prints its peak
-   resident set. Target: ≤ 2 GB and flat in N (``rss_ratio`` = largest / smallest ≈ 1). A last
+   resident set. Target: ≤ 2 GB and flat in N (``rss_ratio`` = largest / smallest ≈ 1); the
+   largest corpus is one JSONL file, so memory must not follow the input file's size. A last
    build of the first size uses news-length articles (six sample articles each, ~5 KiB):
    memory must not grow with article length either.
 2. Synthesises a Label Studio snapshot export (the JSON array ``export/label_studio/pull.py``
@@ -23,6 +24,7 @@ import argparse
 import importlib.util
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -121,9 +123,20 @@ def synthesise_export(n_annotations: int, path: Path, seed: int = 11) -> dict:
     return {"tasks": n_tasks, "annotations": written, "bytes": path.stat().st_size}
 
 
+def _one_file(files: list[Path], path: Path) -> list[Path]:
+    """The corpus as one JSONL file: memory must not follow the size of an input file either."""
+    with path.open("wb") as out:
+        for f in files:
+            with f.open("rb") as fh:
+                shutil.copyfileobj(fh, out)
+            f.unlink()
+    return [path]
+
+
 def run_builds(sizes: list[int], work: Path, batch_size: int | None, long_glue: int = 6) -> list[dict]:
-    """Builds of each size, then one of the first size made of news-length articles
-    (``long_glue`` sample articles each): memory must follow the text, not the record count."""
+    """Builds of each size (the largest read from one file), then one of the first size made of
+    news-length articles (``long_glue`` sample articles each): memory must follow the text, not
+    the record count nor the file size."""
     bb = _bench_build()
     results = []
     for n, glue in [(n, 1) for n in sizes] + [(sizes[0], long_glue)]:
@@ -132,6 +145,8 @@ def run_builds(sizes: list[int], work: Path, batch_size: int | None, long_glue: 
         corpus.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
         files, records = bb.synthesise(n, corpus, glue=glue)
+        if glue == 1 and n == max(sizes) and len(files) > 1:
+            files = _one_file(files, corpus / "corpus.jsonl")
         size = sum(f.stat().st_size for f in files)
         print(f"corpus {name}: {records:,} articles ({size / max(records, 1) / 1024:.1f} KiB each), "
               f"{size / 2**20:.1f} MiB in {len(files)} files (made in {time.perf_counter() - t:.1f} s)", flush=True)
