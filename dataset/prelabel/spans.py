@@ -3,8 +3,8 @@
 ACTOR and LOCATION spans come from the hits of the matcher's Aho–Corasick passes, which look
 for the names of :mod:`.entities` beside the lexicon terms: on the lower-cased padded text for
 actor nouns and group names, on the case-preserving one for acronyms (IS, SDF) and place names
-(the gazetteer in :mod:`.places`). ``str.find`` gives each hit's byte offset; byte offsets become code-point offsets with a vectorised binary slice (ASCII
-rows need no work).
+(the gazetteer in :mod:`.places`). ``str.find`` gives each hit's byte offset; byte offsets
+become code-point offsets with a vectorised binary slice (ASCII rows need no work).
 FATALITIES and DATE need number/date grammar and run (vectorised, :mod:`.fatalities_vec` and
 :mod:`.dates_vec`) only on the rows whose match found a death word, a date word or a digit.
 
