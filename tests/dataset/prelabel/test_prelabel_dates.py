@@ -192,7 +192,7 @@ def _with_masks(rows) -> pl.DataFrame:
                       pl.DataFrame({"published_at": list(pubs)}, schema={"published_at": pl.Date})], how="horizontal")
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_any_row(), min_size=1, max_size=25))
 def test_date_word_bits_open_every_row_the_checks_open(rows):
     from dataset.prelabel.dates_vec import _engines_disagree
