@@ -36,7 +36,7 @@ import polars as pl
 
 from dataset.errors import ConflictsetError, OutputError
 from dataset.io import ParquetStream, pid_alive, umask
-from dataset.segment import SENTENCE_COLUMNS, segment_articles
+from dataset.segment import segment_articles
 from dataset.stages import run_stage, split_rejects
 from schemas.pipeline import QUARANTINE_SCHEMA, SENTENCE_ROLES, Article, Quarantine, Segment, Sentence
 from schemas.reasons import Reason

@@ -366,7 +366,7 @@ def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int) -> It
         raw = ",".join(values).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         if any("\udc80" <= ch <= "\udcff" for v in values for ch in v):
             rows.append(reject(path, number, "csv", Reason.INVALID_UTF8,
-                               f"the record is not valid UTF-8 — fix: re-save the file as UTF-8", raw=raw))
+                               "the record is not valid UTF-8 — fix: re-save the file as UTF-8", raw=raw))
         elif len(values) != len(header):
             rows.append(reject(path, number, "csv", Reason.BROKEN_CSV,
                                f"the record has {len(values)} fields, the header has {len(header)} — "

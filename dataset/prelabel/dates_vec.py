@@ -4,10 +4,11 @@
 Every pattern of :mod:`.dates` runs once per language over the rows whose pre-check opened its
 kind group, as a match test; the rows it matches go through one ``replace_all`` that brackets
 each match with NUL characters: splitting on NUL leaves gaps and matches in turn, so running sums
-of their lengths are the code-point offsets. Capture groups are re-read from the isolated matches (every pattern starts
-on a word character and ends on a word boundary, so the groups come out the same). Dates are
-resolved against ``published_at`` with date arithmetic, and a mention that overlaps one of an
-earlier kind is dropped, kind by kind, as in :func:`.dates.mentions`.
+of their lengths are the code-point offsets. Capture groups are re-read from the isolated
+matches (every pattern starts on a word character and ends on a word boundary, so the groups
+come out the same). Dates are resolved against ``published_at`` with date arithmetic, and a
+mention that overlaps one of an earlier kind is dropped, kind by kind, as in
+:func:`.dates.mentions`.
 
 Python's ``re`` and Rust's ``regex`` agree on these patterns except around a few characters
 (combining marks, other numerals, non-ASCII digits, dotless/dotted i, long s, NUL, U+001C–1F);
