@@ -82,12 +82,14 @@ class PrelabelledSentence(Sentence):
         # needs the text per span, so explode (row index, text, spans) and keep the mismatching
         # spans (a null comparison is filtered out: it passes). Rows are named by the row index,
         # not by position, so polars 2 dropping empty lists on explode shifts nothing; the left
-        # join puts one boolean per sentence back in row order.
+        # join puts one boolean per sentence back in row order. A reversed span slices to "":
+        # a negative length would make polars raise, and pandera report no row.
         rows = data.lazyframe.with_row_index("_i")
         span = pl.col("spans")
         start, end = span.struct.field("start"), span.struct.field("end")
         bad = (rows.select("_i", "text", "spans").explode("spans")
-               .filter(pl.col("text").str.slice(start, end - start) != span.struct.field("text"))
+               .filter(pl.col("text").str.slice(start, (end - start).clip(lower_bound=0))
+                       != span.struct.field("text"))
                .select("_i").unique().with_columns(pl.lit(False).alias("_ok")))
         return (rows.select("_i").join(bad, on="_i", how="left", maintain_order="left")
                 .select(pl.col("_ok").fill_null(True)))

@@ -179,6 +179,7 @@ _SPAN_CORNERS = [
     (_T, [{**_RAQQA, "start": 7, "end": 12}], True, False, True),                # byte offsets of Raqqa
     ("x" * 30, [{**_RAQQA, "start": 0, "end": 30, "text": "x" * 30}], True, True, True),
     ("Raqqa", [_RAQQA], False, False, True),                                     # span after the text
+    (_T, [{**_RAQQA, "start": 8, "end": 3}], False, False, True),                # reversed span
 ]
 _SPAN_DTYPE = PrelabelledSentence.to_schema().columns["spans"].dtype.type
 
