@@ -21,24 +21,17 @@ from schemas.taxonomy import (DISORDER_OF, DISORDER_TYPES, EVENT_TYPES, INTER_NA
 SPAN_LABELS = ("ACTOR", "LOCATION", "FATALITIES", "DATE")
 
 
-def _span_rows(data) -> pl.LazyFrame:
-    """One row per span, and one (null span) per sentence without spans: polars 2 drops empty
-    lists on explode, which would shift every later sentence's result and blame the wrong row."""
-    no_spans = pl.col("spans").list.len().fill_null(0) == 0
-    return (data.lazyframe.with_row_index("_i")
-            .select("_i", "text", pl.when(no_spans).then(None).otherwise(pl.col("spans")).alias("spans"))
-            .explode("spans")
-            .with_columns(
-                pl.col("spans").struct.field("label").alias("_label"),
-                pl.col("spans").struct.field("start").alias("_start"),
-                pl.col("spans").struct.field("end").alias("_end"),
-                pl.col("spans").struct.field("text").alias("_text")))
+# The span checks stay row-level where they can: exploding the spans next to the sentence text
+# copies every text once per span, and that was most of the validation cost of the build. Each
+# check returns one boolean per sentence in row order (pandera blames failures by row index); a
+# null field inside a span makes its comparison null, and a null comparison passes — only a
+# span whose condition is False fails its sentence.
+_field = pl.element().struct.field
 
 
-def _per_row(rows: pl.LazyFrame, ok: pl.Expr) -> pl.LazyFrame:
-    """Aggregate a per-span condition to one boolean per sentence, in row order."""
-    return (rows.with_columns(ok.fill_null(True).alias("_ok")).group_by("_i").agg(pl.col("_ok").all())
-            .sort("_i").select("_ok"))
+def _all_spans(ok: pl.Expr) -> pl.Expr:
+    """Per sentence: no span has ``ok`` False (null spans, empty and null lists pass)."""
+    return pl.col("spans").list.eval(ok.fill_null(True)).list.all().fill_null(True)
 
 
 class PrelabelledSentence(Sentence):
@@ -78,17 +71,29 @@ class PrelabelledSentence(Sentence):
 
     @pa.dataframe_check(error=Reason.BAD_OFFSETS.value)
     def spans_inside_sentence(cls, data) -> pl.LazyFrame:
-        ok = ((pl.col("_start") >= 0) & (pl.col("_start") < pl.col("_end"))
-              & (pl.col("_end") <= pl.col("text").str.len_chars()))
-        return _per_row(_span_rows(data), pl.when(pl.col("spans").is_null()).then(True).otherwise(ok))
+        # 0 <= start < end <= len(text), Kleene and per span: False as soon as one part is False,
+        # so the text's length only needs the largest end of the sentence (max skips nulls)
+        start, end = _field("start"), _field("end")
+        fits = pl.col("spans").list.eval(end).list.max() <= pl.col("text").str.len_chars()
+        return data.lazyframe.select(_all_spans((start >= 0) & (start < end)) & fits.fill_null(True))
 
     @pa.dataframe_check(error=Reason.SPAN_TEXT_MISMATCH.value)
     def spans_slice_to_their_text(cls, data) -> pl.LazyFrame:
-        sliced = pl.col("text").str.slice(pl.col("_start"), pl.col("_end") - pl.col("_start"))
-        return _per_row(_span_rows(data), pl.when(pl.col("spans").is_null()).then(True)
-                        .otherwise(sliced == pl.col("_text")))
+        # needs the text per span, so explode (row index, text, spans) and keep the mismatching
+        # spans (a null comparison is filtered out: it passes). Rows are named by the row index,
+        # not by position, so polars 2 dropping empty lists on explode shifts nothing; the left
+        # join puts one boolean per sentence back in row order. A reversed span slices to "":
+        # a negative length would make polars raise, and pandera report no row.
+        rows = data.lazyframe.with_row_index("_i")
+        span = pl.col("spans")
+        start, end = span.struct.field("start"), span.struct.field("end")
+        bad = (rows.select("_i", "text", "spans").explode("spans")
+               .filter(pl.col("text").str.slice(start, (end - start).clip(lower_bound=0))
+                       != span.struct.field("text"))
+               .select("_i").unique().with_columns(pl.lit(False).alias("_ok")))
+        return (rows.select("_i").join(bad, on="_i", how="left", maintain_order="left")
+                .select(pl.col("_ok").fill_null(True)))
 
     @pa.dataframe_check(error=Reason.UNKNOWN_LABEL.value)
     def span_labels_known(cls, data) -> pl.LazyFrame:
-        return _per_row(_span_rows(data), pl.when(pl.col("spans").is_null()).then(True)
-                        .otherwise(pl.col("_label").is_in(list(SPAN_LABELS))))
+        return data.lazyframe.select(_all_spans(_field("label").is_in(list(SPAN_LABELS))))

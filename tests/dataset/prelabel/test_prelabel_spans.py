@@ -154,3 +154,74 @@ def test_entity_positions_match_a_second_pass(texts, language):
     for col, cased in (("_pc", True), ("_pl", False)):
         expected = _find_with_find_many(frame, col, language, cased)
         assert _find(frame, col, language, cased).select(expected.columns).equals(expected)
+
+
+# span-check corners: (text, spans, inside_sentence, slices_to_text, label_known) — the expected
+# result of each of the three span checks for that row. Null fields inside a span make the
+# comparison null, which passes unless another part of the same condition is False (Kleene and).
+_T = "é🙂 Raqqa and Kobani"  # two multi-byte characters before the spans: char, not byte offsets
+_RAQQA = {"label": "LOCATION", "start": 3, "end": 8, "text": "Raqqa"}
+_KOBANI = {"label": "LOCATION", "start": 13, "end": 19, "text": "Kobani"}
+_SPAN_CORNERS = [
+    (_T, None, True, True, True),
+    (_T, [], True, True, True),
+    (_T, [_RAQQA, _KOBANI], True, True, True),
+    (_T, [None, _KOBANI], True, True, True),                                      # a null span
+    (_T, [_RAQQA, {**_KOBANI, "text": "Kobanî"}], True, False, True),            # second bad only
+    (_T, [_RAQQA, {**_KOBANI, "start": 17, "end": 23, "text": "ni"}], False, True, True),  # end past text
+    (_T, [_RAQQA, {**_KOBANI, "label": "PLACE"}], True, True, False),
+    (_T, [{**_RAQQA, "start": None}], True, True, True),                         # null start, end inside
+    (_T, [{**_RAQQA, "start": None, "end": 40}], False, True, True),             # null start, end outside
+    (_T, [{**_RAQQA, "end": None}], True, False, True),  # polars slices to the text end on a null length
+    (_T, [{**_RAQQA, "label": None, "text": None}], True, True, True),
+    (_T, [{**_RAQQA, "start": 5, "end": 5, "text": ""}], False, True, True),     # empty span
+    (_T, [{**_RAQQA, "start": -1, "text": "zzz"}], False, False, True),
+    (_T, [{**_RAQQA, "start": 7, "end": 12}], True, False, True),                # byte offsets of Raqqa
+    ("x" * 30, [{**_RAQQA, "start": 0, "end": 30, "text": "x" * 30}], True, True, True),
+    ("Raqqa", [_RAQQA], False, False, True),                                     # span after the text
+    (_T, [{**_RAQQA, "start": 8, "end": 3}], False, False, True),                # reversed span
+]
+_SPAN_DTYPE = PrelabelledSentence.to_schema().columns["spans"].dtype.type
+
+
+def _span_corner_frame():
+    texts = [t for t, *_ in _SPAN_CORNERS]
+    out = prelabel(_sentence_frame(texts, "en"))
+    return out.with_columns(pl.Series("spans", [s for _, s, *_ in _SPAN_CORNERS], dtype=_SPAN_DTYPE))
+
+
+@pytest.mark.parametrize("check, col", [("spans_inside_sentence", 2), ("spans_slice_to_their_text", 3),
+                                        ("span_labels_known", 4)])
+def test_span_checks_one_result_per_sentence_in_row_order(check, col):
+    from pandera.api.polars.types import PolarsData
+
+    frame = _span_corner_frame()
+    out = getattr(PrelabelledSentence, check)(PolarsData(frame.lazy())).collect().to_series()
+    assert out.to_list() == [row[col] for row in _SPAN_CORNERS]
+
+
+def test_span_checks_with_a_null_text():
+    # text is not nullable (another check reports it); the span checks treat its length and
+    # slices as null: only a span failing on its own fields fails
+    from pandera.api.polars.types import PolarsData
+
+    frame = _span_corner_frame().head(3).with_columns(pl.lit(None, pl.String).alias("text"))
+    frame = frame.with_columns(pl.Series("spans", [[{**_RAQQA, "start": -1}], [_RAQQA], [{**_RAQQA, "label": "X"}]],
+                                         dtype=_SPAN_DTYPE))
+    results = [getattr(PrelabelledSentence, c)(PolarsData(frame.lazy())).collect().to_series().to_list()
+               for c in ("spans_inside_sentence", "spans_slice_to_their_text", "span_labels_known")]
+    assert results == [[False, True, True], [True, True, True], [True, True, False]]
+
+
+def test_span_check_failures_name_their_rows_and_reasons():
+    with pytest.raises(ValidationFailed) as info:
+        validate(_span_corner_frame(), PrelabelledSentence)
+    report = info.value.report
+    got = report.filter(pl.col("column").is_null()).select("reason", "row").sort("reason", "row")
+    expected = sorted((reason, i) for i, row in enumerate(_SPAN_CORNERS)
+                      for reason, col in (("bad_offsets", 2), ("span_text_mismatch", 3), ("unknown_label", 4))
+                      if not row[col])
+    assert got.rows() == expected
+    # the only other failure: the spans column itself is not nullable
+    assert report.filter(pl.col("column").is_not_null()).select("column", "reason", "row").rows() == [
+        ("spans", "null_value", 0)]
