@@ -7,12 +7,13 @@ names its stage) and writes their outputs::
 
 Articles are processed in batches of ``batch_size`` records (default :data:`DEFAULT_BATCH_SIZE`)
 and at most about 16 MiB of article text (:data:`dataset.ingest.DEFAULT_BATCH_BYTES`), and every
-table is streamed to Parquet, so memory stays flat however large the input. Three threads form
-a pipeline: the main thread ingests, cleans and segments batch i+1 while a worker pre-labels
-batch i and a writer validates and writes batch i-1; each hand-over takes results strictly in
-input order, so the output bytes do not depend on the threads. All four files are written into
-a staging directory inside ``out`` and moved into place only when the whole build succeeded: a
-failure (or Ctrl-C) leaves the previous outputs as they were and no temporary files behind.
+table is streamed to Parquet, so memory stays flat however large the input. The main thread
+ingests batch i+2 while :data:`BATCH_WORKERS` worker threads clean, segment and pre-label
+batches i and i+1 and a writer thread validates and writes batch i-1; each hand-over takes
+results strictly in input order, so the output bytes do not depend on the threads. All four
+files are written into a staging directory inside ``out`` and moved into place only when the
+whole build succeeded: a failure (or Ctrl-C) leaves the previous outputs as they were and no
+temporary files behind.
 
 Counts reconcile: every input record is either a built article or a quarantine row.
 """
@@ -26,7 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,8 @@ METADATA = ("title", "source", "url", "published_at")
 #: 10,000 short articles the build's peak RSS stays around 0.8 GB, flat in the input size; long
 #: articles are bounded by the text cap of :data:`dataset.ingest.DEFAULT_BATCH_BYTES` instead.
 DEFAULT_BATCH_SIZE = 10_000
+#: batches cleaned, segmented and pre-labelled at once, one per core of the 2-core target machine
+BATCH_WORKERS = 2
 #: inputs smaller than this finish before a progress bar is worth drawing
 PROGRESS_MIN_BYTES = 4 << 20
 
@@ -276,7 +279,7 @@ def _prepare_batch(batch: pl.DataFrame, timings: Counter) -> dict[str, pl.DataFr
 
 
 def _prelabelled(sentences: pl.DataFrame, prelabel: bool, timings: Counter) -> pl.DataFrame:
-    """Stage prelabel on a batch's sentences (runs on the worker thread)."""
+    """Stage prelabel on a batch's sentences."""
     if not prelabel:
         return sentences
     from dataset.prelabel import prelabel as run_prelabel
@@ -293,28 +296,43 @@ def _result(future, timings: Counter, name: str):
         timings[name] += time.perf_counter() - started
 
 
-def _pipelined(batches: Iterator[pl.DataFrame], prelabel: bool, timings: Counter,
-               worker_timings: Counter) -> Iterator[tuple[pl.DataFrame, dict[str, pl.DataFrame]]]:
-    """(batch, tables) in input order, pre-labelling batch i on a worker thread while the main
-    thread ingests, cleans and segments batch i+1.
+def _processed(batch: pl.DataFrame, prelabel: bool) -> tuple[dict[str, pl.DataFrame], Counter]:
+    """clean → segment → prelabel of one batch (on a worker thread), with its own stage timings:
+    workers never share a counter."""
+    timings: Counter = Counter()
+    tables = _prepare_batch(batch, timings)
+    tables["sentences"] = _prelabelled(tables["sentences"], prelabel, timings)
+    return tables, timings
 
-    Both halves spend most of their time inside polars, which releases the GIL, so the two
-    cores are used; with the batch in the writer, at most three batches are in flight, so memory
-    stays bounded. Results are consumed strictly in order, so the outputs are the same bytes as a
-    sequential build. The sentences are not validated yet: the writer does it
-    (:func:`_validate_and_write`).
+
+def _pipelined(batches: Iterator[pl.DataFrame], prelabel: bool,
+               timings: Counter) -> Iterator[tuple[pl.DataFrame, dict[str, pl.DataFrame]]]:
+    """(batch, tables) in input order, :data:`BATCH_WORKERS` batches processed at once while the
+    main thread ingests the next one.
+
+    Whole batches go to the workers, not stages: a pipeline of stage threads (tried before) left a
+    core idle whenever one stage was the slow one, e.g. ``--no-prelabel``. Most of the time is spent
+    inside polars, which releases the GIL. At most :data:`BATCH_WORKERS` batches are submitted ahead,
+    so with the one being ingested and the one in the writer memory stays bounded; results are taken
+    strictly in order, so the outputs are the same bytes as a sequential build. The sentences are not
+    validated yet: the writer does it (:func:`_validate_and_write`).
     """
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conflictset-prelabel")
-    pending = None
+    pool = ThreadPoolExecutor(max_workers=BATCH_WORKERS, thread_name_prefix="conflictset-batch")
+    pending: deque = deque()
+
+    def oldest() -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+        batch, future = pending.popleft()
+        tables, spent = _result(future, timings, "wait_batch")
+        timings.update(spent)
+        return batch, tables
+
     try:
         for batch in batches:
-            prepared = _prepare_batch(batch, timings)
-            future = pool.submit(_prelabelled, prepared["sentences"], prelabel, worker_timings)
-            if pending is not None:
-                yield pending[0], {**pending[1], "sentences": _result(pending[2], timings, "wait_prelabel")}
-            pending = (batch, prepared, future)
-        if pending is not None:
-            yield pending[0], {**pending[1], "sentences": _result(pending[2], timings, "wait_prelabel")}
+            pending.append((batch, pool.submit(_processed, batch, prelabel)))
+            if len(pending) >= BATCH_WORKERS:
+                yield oldest()
+        while pending:
+            yield oldest()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -417,7 +435,6 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     languages: Counter[str] = Counter()
     sentence_schema: dict[str, pl.DataType] | None = None
     timings: Counter[str] = Counter()
-    worker_timings: Counter[str] = Counter()  # the pre-label thread's own, merged at the end
     writer_timings: Counter[str] = Counter()  # the writer thread's own, merged at the end
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conflictset-write")
     writing = None
@@ -429,8 +446,7 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
             outputs.write("quarantine", problems, QUARANTINE_SCHEMA)
         summary.input_records = problems.height
         reasons.update(problems.get_column("reason").to_list())
-        for batch, tables in _pipelined(_batches(sources, batch_size, timings), prelabel, timings,
-                                        worker_timings):
+        for batch, tables in _pipelined(_batches(sources, batch_size, timings), prelabel, timings):
             summary.input_records += batch.height
             if sentence_schema is None:
                 sentence_schema = _sentence_schema(tables["sentences"], prelabel)
@@ -470,7 +486,6 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     summary.quarantined_by_reason = dict(reasons)
     summary.sentences_by_language = dict(languages)
     summary.seconds = time.perf_counter() - started
-    timings.update(worker_timings)  # stages overlap: their sum can exceed the wall time
-    timings.update(writer_timings)
+    timings.update(writer_timings)  # stages overlap: their sum can exceed the wall time
     summary.stage_seconds = {k: round(v, 3) for k, v in timings.items()}
     return summary
