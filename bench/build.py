@@ -175,9 +175,10 @@ print(json.dumps({"seconds": time.perf_counter() - t, "sentences": s.sentences, 
 """
 
 
-def _child(code: str, arg) -> dict:
+def _child(code: str, arg, env: dict[str, str] | None = None) -> dict:
+    """Run ``code`` in a fresh interpreter with ``arg`` (JSON) and return its last line (JSON)."""
     proc = subprocess.run([sys.executable, "-c", code, json.dumps(arg)], capture_output=True, text=True,
-                          cwd=REPO)
+                          cwd=REPO, env=env)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"benchmark child failed with exit code {proc.returncode}")

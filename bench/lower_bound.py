@@ -27,12 +27,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -103,12 +99,7 @@ print(json.dumps(parts))
 
 def _parts(paths: list[str], built: Path, out: Path, prelabel: bool) -> dict[str, float]:
     env = {**os.environ, "POLARS_MAX_THREADS": "1"}  # CPU without thread-pool overhead
-    proc = subprocess.run([sys.executable, "-c", _PARTS, json.dumps([paths, str(built), str(out), prelabel])],
-                          capture_output=True, text=True, cwd=bench_build.REPO, env=env)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr)
-        raise SystemExit(f"benchmark child failed with exit code {proc.returncode}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return bench_build._child(_PARTS, [paths, str(built), str(out), prelabel], env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
