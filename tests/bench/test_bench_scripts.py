@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -20,12 +18,12 @@ def _run(script: str, *args: str) -> str:
     return proc.stdout
 
 
-@pytest.mark.parametrize("mode", [[], ["--no-prelabel"]], ids=["prelabel", "no-prelabel"])
-def test_lower_bound_prints_its_ratio_and_the_budget_left(mode):
-    out = _run("lower_bound.py", "--sentences", "3000", *mode)
+def test_lower_bound_prints_its_ratio_and_the_budget_left():
+    # with pre-labelling only: the other mode leaves out one part, and each run costs ~15 s
+    out = _run("lower_bound.py", "--sentences", "3000")
     parts = re.search(r"^parts \(CPU s, one thread, best of three\): (.*)$", out, re.M).group(1)
     names = [p.rsplit(" ", 1)[0] for p in parts.split(", ")]
-    assert names == ["read_write", "sentencex", *([] if mode else ["extract_many"]), "pandera"]
+    assert names == ["read_write", "sentencex", "extract_many", "pandera"]
     for key in ("lower_bound_s", "lower_bound_ratio", "budget_left_cpu_s", "ratio", "build_rest_cpu_s"):
         assert re.search(rf"\b{key}=-?\d+\.\d\d\b", out), (key, out)
 
