@@ -72,7 +72,7 @@ def _sentences_per(templates: list[tuple[str, str | None]], directory: Path) -> 
     """Sentences each template yields, measured by building the templates once."""
     import polars as pl
 
-    from dataset.build import build
+    from conflictset.dataset.build import build
 
     src = directory / "templates.jsonl"
     with src.open("w", encoding="utf-8") as fh:
@@ -124,7 +124,7 @@ def synthesise(n_sentences: int, directory: Path, seed: int = 7, glue: int = 1) 
 _NARROW_FLOOR = r"""
 import json, resource, sys, time
 import polars as pl
-from dataset.io import PARQUET_OPTIONS, ROW_GROUP_SIZE
+from conflictset.dataset.io import PARQUET_OPTIONS, ROW_GROUP_SIZE
 files, rows, out = json.loads(sys.argv[1])
 runs = []
 for _ in range(3):
@@ -144,7 +144,7 @@ _FLOOR = r"""
 import json, resource, sys, time
 from pathlib import Path
 import polars as pl
-from dataset.io import PARQUET_OPTIONS, ROW_GROUP_SIZE
+from conflictset.dataset.io import PARQUET_OPTIONS, ROW_GROUP_SIZE
 files, built, out = json.loads(sys.argv[1])
 # the rows the build wrote, in memory before the clock starts: only their writing is timed
 tables = {p.stem: pl.read_parquet(p) for p in sorted(Path(built).glob("*.parquet"))}
@@ -164,7 +164,7 @@ print(json.dumps({"seconds": min(runs), "records": df.height,
 
 _BUILD = r"""
 import json, resource, sys, time
-from dataset.build import build
+from conflictset.dataset.build import build
 files, out, prelabel, batch_size = json.loads(sys.argv[1])
 t = time.perf_counter()
 s = build(files, out, prelabel=prelabel, batch_size=batch_size, progress=False)

@@ -45,7 +45,7 @@ _PARTS = r"""
 import json, resource, sys, time
 from pathlib import Path
 import polars as pl
-from dataset.io import PARQUET_OPTIONS, ROW_GROUP_SIZE
+from conflictset.dataset.io import PARQUET_OPTIONS, ROW_GROUP_SIZE
 files, built, out, prelabel = json.loads(sys.argv[1])
 tables = {p.stem: pl.read_parquet(p) for p in sorted(Path(built).glob("*.parquet"))}
 Path(out).mkdir(parents=True, exist_ok=True)
@@ -76,7 +76,7 @@ pairs = list(zip(articles.get_column("language").fill_null("en").to_list(),
 parts["sentencex"] = best(lambda: [sentencex.segment(lang, text) for lang, text in pairs])
 
 if prelabel:
-    from dataset.prelabel.matcher import _cased_patterns, _lower_patterns, prepare
+    from conflictset.dataset.prelabel.matcher import _cased_patterns, _lower_patterns, prepare
     sentences = tables["sentences"].select("text", "language")
     def extract_many():
         frame = prepare(sentences)
@@ -86,8 +86,8 @@ if prelabel:
     extract_many()  # builds the automata once, outside the measurement
     parts["extract_many"] = best(extract_many)
 
-from schemas.pipeline import Article, Segment, Sentence
-from schemas.prelabel import PrelabelledSentence
+from conflictset.schemas.pipeline import Article, Segment, Sentence
+from conflictset.schemas.prelabel import PrelabelledSentence
 sentence_model = PrelabelledSentence if prelabel else Sentence
 # Article is validated on the ingested text; the cleaned text is as long
 ingested = articles.rename({"clean_text": "text"})

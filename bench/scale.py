@@ -46,8 +46,8 @@ def _bench_build():
 _PULL = r"""
 import json, resource, sys, time
 import polars as pl
-from export.label_studio.pull import pull
-from export.agreement import agreement
+from conflictset.export.label_studio.pull import pull
+from conflictset.export.agreement import agreement
 export, out = json.loads(sys.argv[1])
 t, c = time.perf_counter(), time.process_time()
 result = pull(None, out, from_file=export)
@@ -70,8 +70,8 @@ def synthesise_export(n_annotations: int, path: Path, seed: int = 11) -> dict:
     Shaped like Label Studio 1.23's JSON export of a conflictset project: ``data`` as pushed,
     one prediction, annotations with user objects carrying e-mails (pull must pseudonymise them).
     """
-    from export.label_studio import config as cfg
-    from schemas.taxonomy import EVENT_TYPES, NO_EVENT, subs_of
+    from conflictset.export.label_studio import config as cfg
+    from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, subs_of
 
     rng = random.Random(seed)
     paths = [[et, sub] for et in EVENT_TYPES for sub in subs_of(et)] + [[NO_EVENT]]

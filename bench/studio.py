@@ -30,12 +30,12 @@ sys.path.insert(0, str(REPO))
 
 import polars as pl  # noqa: E402
 
-from dataset.io import write_parquet  # noqa: E402
-from dataset.prelabel import PRELABEL_COLUMNS  # noqa: E402
-from export.label_studio import server  # noqa: E402
-from export.label_studio.client import StudioClient  # noqa: E402
-from export.label_studio.config import label_config  # noqa: E402
-from export.label_studio.push import push, to_label_studio  # noqa: E402
+from conflictset.dataset.io import write_parquet  # noqa: E402
+from conflictset.dataset.prelabel import PRELABEL_COLUMNS  # noqa: E402
+from conflictset.export.label_studio import server  # noqa: E402
+from conflictset.export.label_studio.client import StudioClient  # noqa: E402
+from conflictset.export.label_studio.config import label_config  # noqa: E402
+from conflictset.export.label_studio.push import push, to_label_studio  # noqa: E402
 
 TEMPLATES = [  # (text, event_type, sub_event_type, score, spans as (label, surface))
     ("Rebels clashed with the army near Idlib on Monday, killing 4.", "Battles", "Armed clash", 0.9,

@@ -1,3 +1,1 @@
-"""conflictset: build annotated ACLED-style event datasets from news articles."""
-
-__version__ = "0.1.0"
+"""The build side: ingest, clean, segment and pre-label articles (``conflictset.dataset``)."""

@@ -35,13 +35,13 @@ from typing import Iterator, Sequence
 
 import polars as pl
 
-from dataset.errors import ConflictsetError, OutputError
-from dataset.io import ParquetStream, pid_alive, umask
-from dataset.segment import segment_articles
-from dataset.stages import run_stage, split_rejects
-from schemas.pipeline import QUARANTINE_SCHEMA, SENTENCE_ROLES, Article, Quarantine, Segment, Sentence
-from schemas.reasons import Reason
-from schemas.validation import validate
+from conflictset.dataset.errors import ConflictsetError, OutputError
+from conflictset.dataset.io import ParquetStream, pid_alive, umask
+from conflictset.dataset.segment import segment_articles
+from conflictset.dataset.stages import run_stage, split_rejects
+from conflictset.schemas.pipeline import QUARANTINE_SCHEMA, SENTENCE_ROLES, Article, Quarantine, Segment, Sentence
+from conflictset.schemas.reasons import Reason
+from conflictset.schemas.validation import validate
 
 OUTPUT_FILES = ("articles", "segments", "sentences", "quarantine")
 
@@ -117,7 +117,7 @@ class BuildSummary:
 def _sentence_model():
     """PrelabelledSentence when the pre-label schema exists, else the plain Sentence model."""
     try:
-        from schemas.prelabel import PrelabelledSentence
+        from conflictset.schemas.prelabel import PrelabelledSentence
     except ImportError:
         return Sentence
     return PrelabelledSentence
@@ -244,7 +244,7 @@ def _validate(timings: Counter, frame: pl.DataFrame, model, table: str, stage: s
 def _prepare_batch(batch: pl.DataFrame, timings: Counter) -> dict[str, pl.DataFrame]:
     """ingest → clean → segment of one batch: articles, segments and quarantine validated,
     sentences (with their context) ready for pre-labelling."""
-    from dataset.clean import clean
+    from conflictset.dataset.clean import clean
 
     articles, quarantine = split_rejects(batch, "ingest")
     articles = _validate(timings, articles, Article, "articles", "ingest")
@@ -282,7 +282,7 @@ def _prelabelled(sentences: pl.DataFrame, prelabel: bool, timings: Counter) -> p
     """Stage prelabel on a batch's sentences."""
     if not prelabel:
         return sentences
-    from dataset.prelabel import prelabel as run_prelabel
+    from conflictset.dataset.prelabel import prelabel as run_prelabel
 
     return _stage(timings, "prelabel", run_prelabel, sentences)
 
@@ -353,7 +353,7 @@ def _sentence_schema(frame: pl.DataFrame | None, prelabel: bool) -> dict[str, pl
     """Sentence contract columns first, then the pre-label columns, then anything a stage added."""
     schema = dict(SENTENCE_SCHEMA)
     if prelabel:
-        from dataset.prelabel import PRELABEL_COLUMNS
+        from conflictset.dataset.prelabel import PRELABEL_COLUMNS
 
         schema.update(PRELABEL_COLUMNS)
     if frame is not None:
@@ -400,7 +400,7 @@ class _Progress:
 
 
 def _batches(sources: pl.DataFrame, batch_size: int, timings: Counter) -> Iterator[pl.DataFrame]:
-    from dataset.ingest import iter_ingest
+    from conflictset.dataset.ingest import iter_ingest
 
     it = _stage(timings, "ingest", iter_ingest, sources, batch_size=batch_size)
     while True:
@@ -419,7 +419,7 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     :class:`dataset.errors.StageError` naming the stage for unexpected failures; in every
     case the previous outputs in ``out`` are left intact.
     """
-    from dataset.ingest import discover
+    from conflictset.dataset.ingest import discover
 
     started = time.perf_counter()
     batch_size = batch_size or DEFAULT_BATCH_SIZE

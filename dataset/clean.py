@@ -32,7 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dataset.runs import first_in, last_in, run_any, run_first, run_last
+from conflictset.dataset.runs import first_in, last_in, run_any, run_first, run_last
 
 BOILERPLATE_DIR = Path(__file__).resolve().parent / "data" / "boilerplate"
 SEGMENT_SCHEMA: dict[str, pl.DataType] = {

@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dataset.errors import OutputError
+from conflictset.dataset.errors import OutputError
 
 #: Writer settings are part of the determinism contract: change them and release bytes change.
 PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=True,

@@ -23,9 +23,9 @@ from itertools import chain
 import polars as pl
 import sentencex
 
-from dataset.language import UNDETERMINED, detect, normalise_code
-from dataset.runs import first_in, run_first
-from schemas.pipeline import SENTENCE_ROLES
+from conflictset.dataset.language import UNDETERMINED, detect, normalise_code
+from conflictset.dataset.runs import first_in, run_first
+from conflictset.schemas.pipeline import SENTENCE_ROLES
 
 SEPARATOR = "\n\n"
 #: sentencex panics (Rust byte-slicing) on multi-byte whitespace such as U+00A0 or U+2028 next

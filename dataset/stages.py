@@ -11,9 +11,9 @@ from typing import Callable
 
 import polars as pl
 
-from dataset.errors import ConflictsetError, StageError
-from schemas.pipeline import STAGES
-from schemas.validation import ValidationFailed
+from conflictset.dataset.errors import ConflictsetError, StageError
+from conflictset.schemas.pipeline import STAGES
+from conflictset.schemas.validation import ValidationFailed
 
 
 def run_stage(name: str, fn: Callable[..., pl.DataFrame], *args, **kwargs):
@@ -42,7 +42,7 @@ def split_rejects(frame: pl.DataFrame, stage: str) -> tuple[pl.DataFrame, pl.Dat
     A stage marks a row it cannot use with a non-null ``reason`` (plus ``field``, ``message``,
     ``raw``, ``source_file``, ``source_row`` where known); good rows lose those columns.
     """
-    from schemas.pipeline import QUARANTINE_SCHEMA
+    from conflictset.schemas.pipeline import QUARANTINE_SCHEMA
 
     if "reason" not in frame.columns:
         return frame, pl.DataFrame(schema=QUARANTINE_SCHEMA)

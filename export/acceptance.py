@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from export.adjudicate import normalise_annotations
-from export.agreement import LEVELS, _round, level_label
-from schemas.release import UNRESOLVED
+from conflictset.export.adjudicate import normalise_annotations
+from conflictset.export.agreement import LEVELS, _round, level_label
+from conflictset.schemas.release import UNRESOLVED
 
 REVIEWED = ("annotator", "consensus", "adjudicated")
 ALL = "(all)"

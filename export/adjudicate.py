@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from dataset.prelabel import SPAN_DTYPE
-from schemas import taxonomy as tx
-from schemas.release import UNRESOLVED
+from conflictset.dataset.prelabel import SPAN_DTYPE
+from conflictset.schemas import taxonomy as tx
+from conflictset.schemas.release import UNRESOLVED
 
 _SEP = " / "
 

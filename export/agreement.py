@@ -29,8 +29,8 @@ import krippendorff
 import numpy as np
 import polars as pl
 
-from export.adjudicate import normalise_annotations, one_vote_per_annotator
-from schemas import taxonomy as tx
+from conflictset.export.adjudicate import normalise_annotations, one_vote_per_annotator
+from conflictset.schemas import taxonomy as tx
 
 LEVELS = ("event_type", "sub_event_type")
 PARTIAL_CREDIT = 0.5  # distance 1 - 0.5 when the event type matches but the sub-type does not

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas import taxonomy as tx
+from conflictset.schemas import taxonomy as tx
 
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
                    (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
-import dataset
-from schemas import taxonomy as tx
+from conflictset import __version__
+from conflictset.schemas import taxonomy as tx
 
 CONTEXT = {
     "@language": "en",
@@ -138,7 +138,7 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
             f"sub_event_type={_num(agreement.levels['sub_event_type'].alpha)}, hierarchy-aware="
             f"{_num(agreement.hierarchy.alpha)}; Cohen's kappa per annotator pair in manifest.json."],
         "rai:machineAnnotationTools": sorted({
-            f"conflictset {dataset.__version__} rule pre-labeller ({v})"
+            f"conflictset {__version__} rule pre-labeller ({v})"
             for v in tables.sentences["prelabel_version"].drop_nulls().unique().to_list()}),
         "rai:dataLimitations": [
             "Coverage follows the collected news sources; never-reviewed sentences carry rule pre-labels."],

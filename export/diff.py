@@ -15,11 +15,11 @@ from pathlib import Path
 
 import polars as pl
 
-from dataset.errors import InputError
-from export.acceptance import ALL, acceptance
-from export.agreement import agreement
-from schemas import taxonomy as tx
-from schemas.release import UNRESOLVED
+from conflictset.dataset.errors import InputError
+from conflictset.export.acceptance import ALL, acceptance
+from conflictset.export.agreement import agreement
+from conflictset.schemas import taxonomy as tx
+from conflictset.schemas.release import UNRESOLVED
 
 NONE_LABEL = tx.NO_EVENT
 

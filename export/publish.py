@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dataset.prelabel import SPAN_DTYPE
-from dataset.stages import run_stage
-from export.adjudicate import adjudicate, ties
-from schemas import taxonomy as tx
-from schemas.release import Event, FinalSentence, ReleaseAnnotation, expected_interaction, looks_like_email
-from schemas.validation import ValidationFailed, validate
+from conflictset.dataset.prelabel import SPAN_DTYPE
+from conflictset.dataset.stages import run_stage
+from conflictset.export.adjudicate import adjudicate, ties
+from conflictset.schemas import taxonomy as tx
+from conflictset.schemas.release import Event, FinalSentence, ReleaseAnnotation, expected_interaction, looks_like_email
+from conflictset.schemas.validation import ValidationFailed, validate
 
 ANNOTATION_COLUMNS = ("sentence_id", "task_id", "annotation_id", "annotator", "event_type", "sub_event_type",
                       "spans", "lead_time", "was_cancelled", "ground_truth", "prelabel_version")

@@ -25,16 +25,16 @@ from pathlib import Path
 
 import polars as pl
 
-import dataset
-from dataset.errors import InputError
-from dataset.io import _output_error, write_parquet
-from dataset.stages import run_stage
-from export.acceptance import AcceptanceReport, acceptance
-from export.adjudicate import adjudicate, ties
-from export.agreement import AgreementReport, agreement
-from export.publish import ANNOTATION_COLUMNS, publish
-from export.release_dir import check_out, publishable, recover, staging, swap
-from schemas.release import SCHEMA_VERSION
+from conflictset import __version__
+from conflictset.dataset.errors import InputError
+from conflictset.dataset.io import _output_error, write_parquet
+from conflictset.dataset.stages import run_stage
+from conflictset.export.acceptance import AcceptanceReport, acceptance
+from conflictset.export.adjudicate import adjudicate, ties
+from conflictset.export.agreement import AgreementReport, agreement
+from conflictset.export.publish import ANNOTATION_COLUMNS, publish
+from conflictset.export.release_dir import check_out, publishable, recover, staging, swap
+from conflictset.schemas.release import SCHEMA_VERSION
 
 DATA_FILES = ("data/events.parquet", "data/sentences.parquet", "data/annotations.parquet")
 INPUT_FILES = ("sentences.parquet", "articles.parquet", "segments.parquet", "quarantine.parquet",
@@ -209,7 +209,7 @@ def release(build_dir: str | os.PathLike, version: str, out: str | os.PathLike, 
 
 
 def _write(out: Path, build_dir, facts: dict) -> dict[str, dict]:
-    from export import card, croissant, report  # noqa: PLC0415 — renderers only needed here
+    from conflictset.export import card, croissant, report  # noqa: PLC0415 — renderers only needed here
 
     tables, version, license = facts["tables"], facts["version"], facts["license"]
     with staging(out) as tmp:
@@ -226,7 +226,7 @@ def _write(out: Path, build_dir, facts: dict) -> dict[str, dict]:
             "name": "conflictset",
             "version": version,
             "schema_version": SCHEMA_VERSION,
-            "tool": {"name": "conflictset", "version": dataset.__version__},
+            "tool": {"name": "conflictset", "version": __version__},
             "license": license,
             "files": files,
             "inputs": fingerprints(build_dir),

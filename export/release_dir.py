@@ -14,8 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from dataset.errors import OutputError
-from dataset.io import _output_error, pid_alive, umask
+from conflictset.dataset.errors import OutputError
+from conflictset.dataset.io import _output_error, pid_alive, umask
 
 
 def recover(out: Path) -> None:

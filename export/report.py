@@ -11,8 +11,8 @@ from html import escape
 
 import polars as pl
 
-from schemas.release import UNRESOLVED
-from schemas.taxonomy import NO_EVENT
+from conflictset.schemas.release import UNRESOLVED
+from conflictset.schemas.taxonomy import NO_EVENT
 
 WIDTH, LABEL_W, ROW_H, VALUE_W = 760, 300, 22, 70
 COLOURS = {"bar": "#3b6ea8", "accent": "#c0504d", "grid": "#d9d9d9", "text": "#222222"}

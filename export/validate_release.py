@@ -17,9 +17,9 @@ from pathlib import Path
 
 import polars as pl
 
-from export.release import sha256_file
-from schemas.reasons import Reason
-from schemas.validation import REPORT_SCHEMA, ValidationFailed, validate
+from conflictset.export.release import sha256_file
+from conflictset.schemas.reasons import Reason
+from conflictset.schemas.validation import REPORT_SCHEMA, ValidationFailed, validate
 
 SCHEMA = {"file": pl.String(), **REPORT_SCHEMA}
 
@@ -31,10 +31,10 @@ def _model(path: str):
 
 def _sentence_model() -> str:
     try:
-        importlib.import_module("schemas.prelabel")
-        return "schemas.prelabel.PrelabelledSentence"
+        importlib.import_module("conflictset.schemas.prelabel")
+        return "conflictset.schemas.prelabel.PrelabelledSentence"
     except ModuleNotFoundError:
-        return "schemas.pipeline.Sentence"
+        return "conflictset.schemas.pipeline.Sentence"
 
 
 def recognise(name: str, columns: list[str]) -> tuple[str, str] | None:
@@ -42,23 +42,23 @@ def recognise(name: str, columns: list[str]) -> tuple[str, str] | None:
     stem = name.removesuffix(".parquet")
     cols = set(columns)
     if stem == "events":
-        return "events", "schemas.release.Event"
+        return "events", "conflictset.schemas.release.Event"
     if stem == "sentences":
         if "label_source" in cols:
-            return "sentences", "schemas.release.FinalSentence"
+            return "sentences", "conflictset.schemas.release.FinalSentence"
         return "sentences", _sentence_model()
     if stem == "annotations":
         if "created_at" in cols:
-            return "annotations", "schemas.annotations.Annotation"
-        return "annotations", "schemas.release.ReleaseAnnotation"
+            return "annotations", "conflictset.schemas.annotations.Annotation"
+        return "annotations", "conflictset.schemas.release.ReleaseAnnotation"
     if stem == "tasks":
-        return "tasks", "schemas.annotations.Task"
+        return "tasks", "conflictset.schemas.annotations.Task"
     if stem == "segments":
-        return "segments", "schemas.pipeline.Segment"
+        return "segments", "conflictset.schemas.pipeline.Segment"
     if stem == "articles":
-        return "articles", "schemas.pipeline.Article"
+        return "articles", "conflictset.schemas.pipeline.Article"
     if stem.endswith("quarantine"):
-        return stem, "schemas.pipeline.Quarantine"
+        return stem, "conflictset.schemas.pipeline.Quarantine"
     return None
 
 

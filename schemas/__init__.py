@@ -1,1 +1,1 @@
-"""ACLED taxonomy, pandera models and stable reason codes."""
+"""ACLED taxonomy, pandera models and stable reason codes: every table contract (``conflictset.schemas``)."""

@@ -10,8 +10,8 @@ from typing import Annotated
 import pandera.polars as pa
 import polars as pl
 
-from schemas.reasons import Reason
-from schemas.taxonomy import EVENT_TYPES, PARENT_OF, SUB_EVENT_TYPE_NAMES
+from conflictset.schemas.reasons import Reason
+from conflictset.schemas.taxonomy import EVENT_TYPES, PARENT_OF, SUB_EVENT_TYPE_NAMES
 
 TASK_STATUSES = ("annotated", "unannotated", "skipped")
 SPAN_LABELS = ("ACTOR", "LOCATION", "FATALITIES", "DATE")

@@ -11,7 +11,7 @@ import polars as pl
 import pandera.polars as pa
 from pandera.typing.polars import Series  # noqa: F401  (re-exported for models)
 
-from schemas.reasons import Reason
+from conflictset.schemas.reasons import Reason
 
 SEGMENT_ROLES = ("headline", "body", "caption", "credit", "heading", "boilerplate", "related")
 #: roles whose text becomes sentences; the others are kept in segments.parquet only

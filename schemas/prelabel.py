@@ -13,9 +13,9 @@ from __future__ import annotations
 import polars as pl
 import pandera.polars as pa
 
-from schemas.pipeline import Sentence
-from schemas.reasons import Reason
-from schemas.taxonomy import (DISORDER_OF, DISORDER_TYPES, EVENT_TYPES, INTER_NAMES, PARENT_OF,
+from conflictset.schemas.pipeline import Sentence
+from conflictset.schemas.reasons import Reason
+from conflictset.schemas.taxonomy import (DISORDER_OF, DISORDER_TYPES, EVENT_TYPES, INTER_NAMES, PARENT_OF,
                               SUB_EVENT_TYPE_NAMES)
 
 SPAN_LABELS = ("ACTOR", "LOCATION", "FATALITIES", "DATE")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import polars as pl
 import pandera.polars as pa
 
-from schemas import taxonomy as tx
-from schemas.pipeline import SENTENCE_ROLES
-from schemas.reasons import Reason
+from conflictset.schemas import taxonomy as tx
+from conflictset.schemas.pipeline import SENTENCE_ROLES
+from conflictset.schemas.reasons import Reason
 
 #: where a final label came from (see export/adjudicate.py)
 LABEL_SOURCES = ("prelabel", "annotator", "consensus", "adjudicated")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 import pandera.errors as pa_errors
 
-from schemas.reasons import Reason
+from conflictset.schemas.reasons import Reason
 
 REPORT_SCHEMA = {
     "table": pl.String(),

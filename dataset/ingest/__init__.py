@@ -20,10 +20,10 @@ from typing import Iterator
 
 import polars as pl
 
-from dataset.ingest.decode import MAX_RECORD_BYTES
-from dataset.ingest.discover import EXTENSIONS, FORMATS, discover, format_of
-from dataset.ingest.readers import RAW_SCHEMA, READERS
-from dataset.ingest.records import OUTPUT_SCHEMA, DuplicateIds, normalise_batch
+from conflictset.dataset.ingest.decode import MAX_RECORD_BYTES
+from conflictset.dataset.ingest.discover import EXTENSIONS, FORMATS, discover, format_of
+from conflictset.dataset.ingest.readers import RAW_SCHEMA, READERS
+from conflictset.dataset.ingest.records import OUTPUT_SCHEMA, DuplicateIds, normalise_batch
 
 __all__ = ["discover", "ingest", "iter_ingest", "DEFAULT_BATCH_BYTES", "EXTENSIONS", "FORMATS", "MAX_RECORD_BYTES",
            "OUTPUT_SCHEMA", "format_of"]

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from schemas.reasons import Reason
+from conflictset.schemas.reasons import Reason
 
 #: Documented per-record limit: one article (file, line, cell) larger than this is quarantined
 #: as ``too_large`` instead of being pulled into memory several times over.

@@ -14,9 +14,9 @@ from typing import Iterator, Sequence
 
 import polars as pl
 
-from dataset.errors import InputError
-from schemas.pipeline import QUARANTINE_SCHEMA
-from schemas.reasons import Reason
+from conflictset.dataset.errors import InputError
+from conflictset.schemas.pipeline import QUARANTINE_SCHEMA
+from conflictset.schemas.reasons import Reason
 
 #: file name ending → format; compare lower-cased
 EXTENSIONS = {

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import trafilatura
 
-from dataset.ingest.decode import normalise
+from conflictset.dataset.ingest.decode import normalise
 
 
 @dataclass(frozen=True)

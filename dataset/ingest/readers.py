@@ -19,10 +19,10 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dataset.ingest.decode import (MAX_RECORD_BYTES, RAW_PREVIEW_CHARS, Rejected, decode, escaped,
+from conflictset.dataset.ingest.decode import (MAX_RECORD_BYTES, RAW_PREVIEW_CHARS, Rejected, decode, escaped,
                                    split_bom)
-from dataset.ingest.html import extract
-from schemas.reasons import Reason
+from conflictset.dataset.ingest.html import extract
+from conflictset.schemas.reasons import Reason
 
 #: record fields read from JSONL/CSV/Parquet; only text or html is required
 FIELDS = ("id", "title", "text", "html", "url", "published_at", "source", "language")

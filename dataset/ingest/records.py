@@ -12,9 +12,9 @@ import unicodedata
 
 import polars as pl
 
-from dataset.ingest.decode import MAX_RECORD_BYTES
-from dataset.ingest.readers import FIELDS, RAW_SCHEMA, html_record
-from schemas.reasons import Reason
+from conflictset.dataset.ingest.decode import MAX_RECORD_BYTES
+from conflictset.dataset.ingest.readers import FIELDS, RAW_SCHEMA, html_record
+from conflictset.schemas.reasons import Reason
 
 ARTICLE_COLUMNS = ("article_id", "title", "text", "url", "source", "published_at", "language",
                    "source_file", "source_row")
@@ -66,7 +66,7 @@ def _extract_html_rows(raw: pl.DataFrame) -> pl.DataFrame:
 
 def _page_is_debris(frame: pl.DataFrame) -> pl.Series:
     """True where an HTML record's extracted text has no article line (only nav, cookie notices)."""
-    from dataset.clean import has_article_text  # clean owns the boilerplate phrase lists
+    from conflictset.dataset.clean import has_article_text  # clean owns the boilerplate phrase lists
 
     from_html = ((frame["format"] == "html") | frame["html"].is_not_null()) & frame["text"].is_not_null() \
         & frame["reason"].is_null()

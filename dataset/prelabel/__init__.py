@@ -43,7 +43,7 @@ REQUIRED_INPUT = ("text", "language", "role")
 
 def prelabel(sentences: pl.DataFrame) -> pl.DataFrame:
     """Add the pre-label columns to a sentences frame (input columns are kept unchanged)."""
-    from dataset.prelabel.pipeline import run
+    from conflictset.dataset.prelabel.pipeline import run
 
     return run(sentences)
 

@@ -27,7 +27,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from dataset.prelabel.lexicon import lexicon_for
+from conflictset.dataset.prelabel.lexicon import lexicon_for
 
 
 @dataclass(frozen=True)

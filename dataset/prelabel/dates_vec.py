@@ -24,7 +24,7 @@ import functools
 
 import polars as pl
 
-from dataset.prelabel.dates import KIND_GROUPS, _patterns, event_date, mentions
+from conflictset.dataset.prelabel.dates import KIND_GROUPS, _patterns, event_date, mentions
 
 ROW = "_row"
 KINDS = tuple(k for kinds in KIND_GROUPS.values() for k in kinds)  # the order mentions() tries them

@@ -41,9 +41,9 @@ import operator
 
 import polars as pl
 
-from dataset.prelabel.lexicon import key_bits
-from dataset.prelabel.rules import RULES, C
-from schemas.taxonomy import DISORDER_OF, EVENT_TYPES, PARENT_OF, precedence
+from conflictset.dataset.prelabel.lexicon import key_bits
+from conflictset.dataset.prelabel.rules import RULES, C
+from conflictset.schemas.taxonomy import DISORDER_OF, EVENT_TYPES, PARENT_OF, precedence
 
 #: cross-type order used to break ties (see module docstring)
 EVENT_TYPE_ORDER = ("Battles", "Explosions/Remote violence", "Riots", "Protests",

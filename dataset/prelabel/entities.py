@@ -7,9 +7,9 @@ import functools
 
 import polars as pl
 
-from dataset.prelabel.lexicon import lexicon_for, named_actors
-from dataset.prelabel.normalise import normalise_cased, normalise_term
-from dataset.prelabel.places import gazetteer
+from conflictset.dataset.prelabel.lexicon import lexicon_for, named_actors
+from conflictset.dataset.prelabel.normalise import normalise_cased, normalise_term
+from conflictset.dataset.prelabel.places import gazetteer
 
 ENTITY_SCHEMA = {"pattern": pl.String, "cased": pl.Boolean, "label": pl.String, "name": pl.String,
                  "inter": pl.String, "country": pl.String, "kind": pl.String}

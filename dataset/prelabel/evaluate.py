@@ -16,8 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from dataset.errors import InputError
-from schemas.taxonomy import EVENT_TYPES, NO_EVENT, PARENT_OF, SUB_EVENT_TYPE_NAMES
+from conflictset.dataset.errors import InputError
+from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, PARENT_OF, SUB_EVENT_TYPE_NAMES
 
 BUCKETS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
 
@@ -114,7 +114,7 @@ def _calibration(scores: list[float], ok_sub: list[bool], ok_evt: list[bool]) ->
 
 
 def predict(gold: pl.DataFrame) -> pl.DataFrame:
-    from dataset.prelabel import prelabel
+    from conflictset.dataset.prelabel import prelabel
 
     sentences = gold.select(
         pl.format("gold-{}", pl.int_range(pl.len())).alias("sentence_id"),

@@ -19,7 +19,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from dataset.prelabel.lexicon import lexicon_for, normalise_term
+from conflictset.dataset.prelabel.lexicon import lexicon_for, normalise_term
 
 WINDOW_AFTER = 7
 WINDOW_BEFORE = 4

@@ -13,10 +13,10 @@ import functools
 
 import polars as pl
 
-from dataset.prelabel.fatalities import WINDOW_AFTER, WINDOW_BEFORE
-from dataset.prelabel.lexicon import LANGUAGES, lexicon_for
-from dataset.prelabel.normalise import normalise_term
-from dataset.runs import first_in, run_cum_sum, run_first
+from conflictset.dataset.prelabel.fatalities import WINDOW_AFTER, WINDOW_BEFORE
+from conflictset.dataset.prelabel.lexicon import LANGUAGES, lexicon_for
+from conflictset.dataset.prelabel.normalise import normalise_term
+from conflictset.dataset.runs import first_in, run_cum_sum, run_first
 
 ROW = "_row"
 #: the reference scans this many positions before a number (qualifiers included)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from dataset.prelabel.normalise import normalise_cased, normalise_term
-from schemas.taxonomy import INTER_NAMES, SUB_EVENT_TYPE_NAMES
+from conflictset.dataset.prelabel.normalise import normalise_cased, normalise_term
+from conflictset.schemas.taxonomy import INTER_NAMES, SUB_EVENT_TYPE_NAMES
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 LANGUAGES = ("en", "nl", "fr", "es", "de", "ar")
@@ -78,7 +78,7 @@ def load(language: str) -> Lexicon:
     if unknown:
         raise LexiconError(
             f"{path.name}: unknown sub-event type(s) {unknown}; lexicon keys must be exact names from "
-            f"schemas.taxonomy.SUB_EVENT_TYPE_NAMES")
+            f"conflictset.schemas.taxonomy.SUB_EVENT_TYPE_NAMES")
     actors = data.get("actors", {})
     bad = sorted(set(actors) - set(INTER_NAMES))
     if bad:

@@ -16,9 +16,9 @@ import operator
 
 import polars as pl
 
-from dataset.prelabel.entities import entity_table
-from dataset.prelabel.lexicon import LANGUAGES, FALLBACK_LANGUAGE, key_bits, term_table
-from dataset.prelabel.normalise import lower_of_padded, padded_cased
+from conflictset.dataset.prelabel.entities import entity_table
+from conflictset.dataset.prelabel.lexicon import LANGUAGES, FALLBACK_LANGUAGE, key_bits, term_table
+from conflictset.dataset.prelabel.normalise import lower_of_padded, padded_cased
 
 ROW = "_row"
 MASKS = ("_mT", "_mW", "_mC")

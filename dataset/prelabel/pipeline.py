@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from dataset.errors import InputError
-from dataset.prelabel import PRELABEL_COLUMNS, PRELABEL_VERSION, REQUIRED_INPUT
-from dataset.prelabel.decide import decide
-from dataset.prelabel.matcher import ROW, match, prepare
-from dataset.prelabel.spans import extract
-from schemas import taxonomy as tx
+from conflictset.dataset.errors import InputError
+from conflictset.dataset.prelabel import PRELABEL_COLUMNS, PRELABEL_VERSION, REQUIRED_INPUT
+from conflictset.dataset.prelabel.decide import decide
+from conflictset.dataset.prelabel.matcher import ROW, match, prepare
+from conflictset.dataset.prelabel.spans import extract
+from conflictset.schemas import taxonomy as tx
 
 
 TERRITORY = tx.subs_of("Battles")[:2]  # (Government regains territory, Non-state actor overtakes territory)

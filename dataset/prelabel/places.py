@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dataset.prelabel.lexicon import LANGUAGES
+from conflictset.dataset.prelabel.lexicon import LANGUAGES
 
 PLACES_FILE = Path(__file__).with_name("data") / "places.toml"
 MIN_POPULATION = 50_000

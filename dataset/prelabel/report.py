@@ -23,10 +23,10 @@ from pathlib import Path
 
 import polars as pl
 
-from dataset.errors import InputError
-from dataset.prelabel.decide import ORDERED_RULES, decide, factor
-from dataset.prelabel.matcher import ROW, match, prepare
-from schemas.taxonomy import PARENT_OF
+from conflictset.dataset.errors import InputError
+from conflictset.dataset.prelabel.decide import ORDERED_RULES, decide, factor
+from conflictset.dataset.prelabel.matcher import ROW, match, prepare
+from conflictset.schemas.taxonomy import PARENT_OF
 
 REQUIRED = ("text", "language")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from schemas.taxonomy import SUB_EVENT_TYPE_NAMES
+from conflictset.schemas.taxonomy import SUB_EVENT_TYPE_NAMES
 
 ABSTAIN = 0.0
 
@@ -25,7 +25,7 @@ USED_KEYS: set[str] = set()
 
 
 def _flag(key: str) -> pl.Expr:
-    from dataset.prelabel.matcher import has
+    from conflictset.dataset.prelabel.matcher import has
 
     USED_KEYS.add(key)
     return has(key)

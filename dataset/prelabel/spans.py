@@ -20,15 +20,15 @@ import functools
 
 import polars as pl
 
-from dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
-from dataset.prelabel.dates import KIND_GROUPS
-from dataset.prelabel.dates_vec import date_spans
-from dataset.prelabel.fatalities_vec import fatalities_frame
-from dataset.prelabel.lexicon import DATE_KEYS, LANGUAGES, lexicon_for
-from dataset.prelabel.entities import ENTITY_SCHEMA, entity_table
-from dataset.prelabel.matcher import HITS, has
-from dataset.prelabel.normalise import normalise_term
-from dataset.runs import first_in, last_in, run_first
+from conflictset.dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
+from conflictset.dataset.prelabel.dates import KIND_GROUPS
+from conflictset.dataset.prelabel.dates_vec import date_spans
+from conflictset.dataset.prelabel.fatalities_vec import fatalities_frame
+from conflictset.dataset.prelabel.lexicon import DATE_KEYS, LANGUAGES, lexicon_for
+from conflictset.dataset.prelabel.entities import ENTITY_SCHEMA, entity_table
+from conflictset.dataset.prelabel.matcher import HITS, has
+from conflictset.dataset.prelabel.normalise import normalise_term
+from conflictset.dataset.runs import first_in, last_in, run_first
 
 ROW = "_row"
 #: words after/before an actor that make it the speaker, not the doer (all lexicon languages)

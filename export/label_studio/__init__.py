@@ -17,10 +17,10 @@ def demo_push(build_dir: str | Path, project: str = "conflictset demo", *,
 
     Prints nothing; the caller says where to review and how to pull.
     """
-    from export.label_studio import server
-    from export.label_studio.client import StudioClient
-    from export.label_studio.credentials import load_or_create
-    from export.label_studio.push import push
+    from conflictset.export.label_studio import server
+    from conflictset.export.label_studio.client import StudioClient
+    from conflictset.export.label_studio.credentials import load_or_create
+    from conflictset.export.label_studio.push import push
 
     info = server.start(root)
     with StudioClient(info.url, load_or_create(root).token) as client:

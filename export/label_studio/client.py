@@ -16,9 +16,9 @@ from typing import Iterator
 
 import httpx
 
-from export.label_studio import credentials as creds_mod
-from export.label_studio import server
-from export.label_studio.errors import (
+from conflictset.export.label_studio import credentials as creds_mod
+from conflictset.export.label_studio import server
+from conflictset.export.label_studio.errors import (
     ProjectMissing, StudioAuthError, StudioServerError, StudioUnreachable,
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataset.errors import ConflictsetError, InputError
+from conflictset.dataset.errors import ConflictsetError, InputError
 
 
 class StudioError(ConflictsetError):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from dataset.errors import InputError
-from dataset.io import write_parquet
+from conflictset.dataset.errors import InputError
+from conflictset.dataset.io import write_parquet
 
 LEDGER_FILE = "pushed.parquet"
 SCHEMA = {"project_id": pl.Int64(), "sentence_id": pl.String(), "task_id": pl.Int64()}

@@ -33,20 +33,20 @@ from typing import NamedTuple
 
 import polars as pl
 
-from dataset.errors import InputError
-from dataset.io import _output_error, pid_alive, write_parquet
-from dataset.prelabel import SPAN_DTYPE
-from dataset.stages import run_stage
-from export.label_studio import config as cfg
-from export.label_studio import ledger
-from export.label_studio.client import StudioClient, connect
-from export.label_studio.errors import StudioServerError
-from export.label_studio.push import adjudicated_project, check_config, project_salt
-from schemas.annotations import SPAN_LABELS, Annotation, Task
-from schemas.pipeline import QUARANTINE_SCHEMA, Quarantine
-from schemas.reasons import Reason
-from schemas.taxonomy import EVENT_TYPES, NO_EVENT, PARENT_OF
-from schemas.validation import validate
+from conflictset.dataset.errors import InputError
+from conflictset.dataset.io import _output_error, pid_alive, write_parquet
+from conflictset.dataset.prelabel import SPAN_DTYPE
+from conflictset.dataset.stages import run_stage
+from conflictset.export.label_studio import config as cfg
+from conflictset.export.label_studio import ledger
+from conflictset.export.label_studio.client import StudioClient, connect
+from conflictset.export.label_studio.errors import StudioServerError
+from conflictset.export.label_studio.push import adjudicated_project, check_config, project_salt
+from conflictset.schemas.annotations import SPAN_LABELS, Annotation, Task
+from conflictset.schemas.pipeline import QUARANTINE_SCHEMA, Quarantine
+from conflictset.schemas.reasons import Reason
+from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, PARENT_OF
+from conflictset.schemas.validation import validate
 
 STAGE = "from_label_studio"
 EXPORT_SCHEMA = {"source_row": pl.Int64(), "raw": pl.String()}

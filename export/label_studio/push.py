@@ -24,14 +24,14 @@ from typing import Callable
 
 import polars as pl
 
-from dataset.errors import InputError
-from dataset.prelabel import PRELABEL_COLUMNS
-from dataset.stages import run_stage
-from export.label_studio import config as cfg
-from export.label_studio import ledger
-from export.label_studio.client import StudioClient, connect
-from export.label_studio.errors import ConfigChanged, ProjectMissing
-from schemas.taxonomy import NO_EVENT, PARENT_OF
+from conflictset.dataset.errors import InputError
+from conflictset.dataset.prelabel import PRELABEL_COLUMNS
+from conflictset.dataset.stages import run_stage
+from conflictset.export.label_studio import config as cfg
+from conflictset.export.label_studio import ledger
+from conflictset.export.label_studio.client import StudioClient, connect
+from conflictset.export.label_studio.errors import ConfigChanged, ProjectMissing
+from conflictset.schemas.taxonomy import NO_EVENT, PARENT_OF
 
 ORDERS = ("document", "uncertain", "score")
 DEFAULT_BATCH = 1000
@@ -395,7 +395,7 @@ def push_adjudication(build_dir: str | Path, project: str | None = None, *,
     ``project`` defaults to ``<reviewed project title> — adjudication``. Nothing is created
     when there is no tie.
     """
-    from export.release import load_ties  # noqa: PLC0415 — release pulls in the whole export side
+    from conflictset.export.release import load_ties  # noqa: PLC0415 — release pulls in the whole export side
 
     if batch_size < 1:
         raise InputError("--batch-size must be at least 1", field="--batch-size")

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import httpx
 
-from dataset.io import pid_alive
-from export.label_studio import credentials as creds_mod
-from export.label_studio.credentials import Credentials
-from export.label_studio.errors import StudioError
+from conflictset.dataset.io import pid_alive
+from conflictset.export.label_studio import credentials as creds_mod
+from conflictset.export.label_studio.credentials import Credentials
+from conflictset.export.label_studio.errors import StudioError
 
 LABEL_STUDIO_VERSION = "1.23.2"
 PIN = f"label-studio=={LABEL_STUDIO_VERSION}"

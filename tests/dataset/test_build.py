@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataset.build import ARTICLE_COLUMNS, OUTPUT_FILES, SEGMENT_COLUMNS, SENTENCE_SCHEMA, build
-from dataset.cli import main
-from dataset.prelabel import PRELABEL_COLUMNS
-from schemas.pipeline import QUARANTINE_SCHEMA
-from schemas.reasons import Reason
+from conflictset.dataset.build import ARTICLE_COLUMNS, OUTPUT_FILES, SEGMENT_COLUMNS, SENTENCE_SCHEMA, build
+from conflictset.cli import main
+from conflictset.dataset.prelabel import PRELABEL_COLUMNS
+from conflictset.schemas.pipeline import QUARANTINE_SCHEMA
+from conflictset.schemas.reasons import Reason
 
 SENTENCE_ROLES = {"headline", "body", "caption"}
 DROPPED_ROLES = {"boilerplate", "related", "heading"}
@@ -241,7 +241,7 @@ def test_cli_build_prints_the_summary(seed_txt, tmp_path):
 
 def test_cli_missing_input_is_one_line_exit_2_without_traceback(tmp_path, repo_root):
     exe = Path(sys.executable).with_name("conflictset")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "dataset.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "conflictset.cli"]
     proc = subprocess.run([*cmd, "build", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "out")],
                           capture_output=True, text=True)
     assert proc.returncode == 2
@@ -292,7 +292,7 @@ def test_article_ids_never_become_paths(tmp_path):
 
 
 def test_progress_bar_only_on_a_terminal_for_long_inputs(tmp_path, monkeypatch):
-    from dataset import build as build_module
+    from conflictset.dataset import build as build_module
 
     big = tmp_path / "big.jsonl"
     big.write_bytes(b" " * (build_module.PROGRESS_MIN_BYTES + 1))

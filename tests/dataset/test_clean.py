@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataset.clean import BOILERPLATE_DIR, clean, has_article_text, phrasebook, split_glued
-from dataset.ingest import discover, ingest
-from schemas.pipeline import SENTENCE_ROLES, Segment
-from schemas.validation import validate
+from conflictset.dataset.clean import BOILERPLATE_DIR, clean, has_article_text, phrasebook, split_glued
+from conflictset.dataset.ingest import discover, ingest
+from conflictset.schemas.pipeline import SENTENCE_ROLES, Segment
+from conflictset.schemas.validation import validate
 
 
 def segments_of(*texts: str) -> pl.DataFrame:
@@ -304,7 +304,7 @@ _near_phrases = st.lists(
 @given(st.lists(_near_phrases, min_size=1, max_size=20))
 def test_prefilters_flag_every_line_the_exact_lookups_would(texts):
     """The cheap scans that pick candidate lines never miss one the exact lookups would find."""
-    from dataset.clean import _DATE_HINT, _GLUE_HINT
+    from conflictset.dataset.clean import _DATE_HINT, _GLUE_HINT
 
     text = pl.col("text")
     frame = pl.DataFrame({"text": texts}).select(
@@ -321,7 +321,7 @@ def test_prefilters_flag_every_line_the_exact_lookups_would(texts):
                                   "Fallujah2016-05-23 19:01:33 A member", "٢٠١٦-٠٥-٢٣ X",
                                   "Op 3/4/2016 zei hij"])
 def test_prefilters_flag_known_lines(line):
-    from dataset.clean import _DATE_HINT
+    from conflictset.dataset.clean import _DATE_HINT
 
     flagged = pl.Series([line]).str.contains(_book.hint).item() or pl.Series([line]).str.contains(_DATE_HINT).item()
     assert flagged
@@ -332,7 +332,7 @@ def test_prefilters_flag_known_lines(line):
 def test_scans_on_candidate_rows_equal_the_full_scan_there(rows):
     """``_where`` (an expression on some rows only) gives what the expression gives on all rows,
     restricted to those rows."""
-    from dataset.clean import _FINAL_PUNCT, _where
+    from conflictset.dataset.clean import _FINAL_PUNCT, _where
 
     frame = pl.DataFrame({"text": [t for t, _ in rows], "keep": [k for _, k in rows]})
     for expr in (pl.col("text").str.extract_many(list(_book.phrases), ascii_case_insensitive=True).list.first(),

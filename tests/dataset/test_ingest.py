@@ -13,12 +13,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dataset.errors import InputError
-from dataset.ingest import OUTPUT_SCHEMA, discover, ingest, iter_ingest
-from dataset.io import write_parquet
-from dataset.stages import split_rejects
-from schemas.pipeline import Article, Quarantine
-from schemas.validation import validate
+from conflictset.dataset.errors import InputError
+from conflictset.dataset.ingest import OUTPUT_SCHEMA, discover, ingest, iter_ingest
+from conflictset.dataset.io import write_parquet
+from conflictset.dataset.stages import split_rejects
+from conflictset.schemas.pipeline import Article, Quarantine
+from conflictset.schemas.validation import validate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 
@@ -229,7 +229,7 @@ def test_ids_are_stable_across_runs(tmp_path):
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from dataset.clean import clean  # noqa: E402
+from conflictset.dataset.clean import clean  # noqa: E402
 
 _pieces = st.sampled_from(list("abc XYZ.,!?-:/\t\n\r") + ["\u00e9", "e\u0301", "ش", "ق", "ي", "\u200f", "漢",
                                                          "🔥", "👩\u200d👧", "ß", "İ", "\u0301", "ﬁ", "Ω", "\u212b"])
@@ -286,7 +286,7 @@ _records = st.fixed_dictionaries({"id": _ids, "text": _values}, optional={
 def test_jsonl_fast_path_reads_what_the_precise_path_reads(records):
     """A chunk polars reads (as strings, or with type inference when ids are numbers) gives the
     same rows as the line-by-line path."""
-    from dataset.ingest.readers import FIELDS, RAW_SCHEMA, _fast_json_chunk, _parse_json_line
+    from conflictset.dataset.ingest.readers import FIELDS, RAW_SCHEMA, _fast_json_chunk, _parse_json_line
 
     lines = [json.dumps(r, ensure_ascii=False).encode("utf-8") for r in records]
     numbers = list(range(1, len(lines) + 1))
@@ -306,7 +306,7 @@ def test_nfc_normalises_exactly_the_rows_python_would(values):
     """_nfc touches only rows that may change, and gives what unicodedata gives for every row."""
     import unicodedata
 
-    from dataset.ingest.records import _nfc
+    from conflictset.dataset.ingest.records import _nfc
 
     frame = pl.DataFrame({"text": values}, schema={"text": pl.String})
     expected = [None if v is None else unicodedata.normalize("NFC", v) for v in values]
@@ -329,7 +329,7 @@ def test_jsonl_regular_chunks_read_what_the_line_reader_reads(tmp_path_factory, 
                                                               batch_size, chunk_bytes):
     """Byte-range chunks give the chunks, line numbers and rows of the line-by-line reader,
     whatever blank lines, CRs, BOM or size caps the file has."""
-    from dataset.ingest import readers
+    from conflictset.dataset.ingest import readers
 
     path = tmp_path_factory.mktemp("jsonl") / "x.jsonl"
     data = "\n".join(lines) + ("\n" if last_newline and lines else "")

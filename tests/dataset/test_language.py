@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dataset.language import (_EDGE_PUNCTUATION, _SEVERAL_WORDS, ARABIC_SHARE, PROFILE_LANGUAGES,
+from conflictset.dataset.language import (_EDGE_PUNCTUATION, _SEVERAL_WORDS, ARABIC_SHARE, PROFILE_LANGUAGES,
                               UNDETERMINED, detect, normalise_code, sentence_languages,
                               stopwords)
 

@@ -3,7 +3,7 @@
 import polars as pl
 from hypothesis import given, strategies as st
 
-from dataset.runs import first_in, last_in, run_any, run_cum_sum, run_first, run_last
+from conflictset.dataset.runs import first_in, last_in, run_any, run_cum_sum, run_first, run_last
 
 
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(-5, 5), st.booleans()), min_size=1, max_size=40))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.taxonomy import EVENT_TYPES, is_valid_pair
+from conflictset.schemas.taxonomy import EVENT_TYPES, is_valid_pair
 
 CORPUS = Path(__file__).resolve().parents[2] / "dataset" / "sample_corpus"
 LABELS = CORPUS.with_name("sample_labels")

@@ -8,10 +8,10 @@ import sentencex
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import dataset.segment as segment_module
-from dataset.segment import SENTENCE_COLUMNS, clean_text, segment, segment_articles, zero_padded
-from schemas.pipeline import SENTENCE_ROLES, Sentence
-from schemas.validation import validate
+import conflictset.dataset.segment as segment_module
+from conflictset.dataset.segment import SENTENCE_COLUMNS, clean_text, segment, segment_articles, zero_padded
+from conflictset.schemas.pipeline import SENTENCE_ROLES, Sentence
+from conflictset.schemas.validation import validate
 
 SEGMENT_SCHEMA = {"article_id": pl.String, "segment_index": pl.Int64, "text": pl.String, "role": pl.String,
                   "reason": pl.String, "char_start": pl.Int64, "char_end": pl.Int64}
@@ -187,7 +187,7 @@ def test_every_language_code_is_accepted_by_the_splitter(language):
 
 
 def test_a_splitter_panic_keeps_the_article_as_lines(monkeypatch):
-    import dataset.segment as segment_module
+    import conflictset.dataset.segment as segment_module
 
     class PanicException(BaseException):  # what pyo3 raises for a Rust panic
         pass
@@ -202,7 +202,7 @@ def test_a_splitter_panic_keeps_the_article_as_lines(monkeypatch):
 
 
 def test_other_interrupts_are_not_swallowed(monkeypatch):
-    import dataset.segment as segment_module
+    import conflictset.dataset.segment as segment_module
 
     def interrupt(language, text):
         raise KeyboardInterrupt

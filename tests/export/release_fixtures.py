@@ -12,9 +12,9 @@ from pathlib import Path
 
 import polars as pl
 
-from dataset.io import write_parquet
-from dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
-from schemas import taxonomy as tx
+from conflictset.dataset.io import write_parquet
+from conflictset.dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
+from conflictset.schemas import taxonomy as tx
 
 VERSION = "rules-1.0.0"
 

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from export.acceptance import acceptance
-from export.adjudicate import adjudicate, ties
+from conflictset.export.acceptance import acceptance
+from conflictset.export.adjudicate import adjudicate, ties
 from release_fixtures import ann, make_annotations, make_sentences
-from schemas.release import UNRESOLVED
+from conflictset.schemas.release import UNRESOLVED
 
 EXPECTED = {
     # sentence: (label_source, n_annotators, agreement, event_type, sub_event_type, decided_by)

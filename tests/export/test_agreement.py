@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from release_fixtures import ann, make_annotations
-from export.agreement import agreement, hierarchy_distance
-from schemas import taxonomy as tx
+from conflictset.export.agreement import agreement, hierarchy_distance
+from conflictset.schemas import taxonomy as tx
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the nominal example with
 # missing values: 4 coders × 12 units, values 1–5 (None = not coded).

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from dataset.cli import main
-from export.agreement import agreement
-from export.diff import diff
-from export.release import release
+from conflictset.cli import main
+from conflictset.export.agreement import agreement
+from conflictset.export.diff import diff
+from conflictset.export.release import release
 from release_fixtures import ARTICLES, ann, make_annotations, make_sentences, scenario_annotations, write_build_dir
 
 

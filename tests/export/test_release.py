@@ -18,10 +18,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import dataset
-from dataset.cli import main
-from dataset.errors import InputError, OutputError
-from export.release import release
+from conflictset import __version__
+from conflictset.cli import main
+from conflictset.dataset.errors import InputError, OutputError
+from conflictset.export.release import release
 from release_fixtures import make_sentences, write_build_dir
 
 EVENT_COLUMNS = [
@@ -47,7 +47,7 @@ def test_release_writes_every_file_and_a_manifest_that_checks_out(released, rele
     assert set(files_of(released)) == RELEASE_FILES
     manifest = json.loads((released / "manifest.json").read_text())
     assert manifest["version"] == "1.0.0"
-    assert manifest["tool"] == {"name": "conflictset", "version": dataset.__version__}
+    assert manifest["tool"] == {"name": "conflictset", "version": __version__}
     assert manifest["schema_version"] == "1.0"
     assert set(manifest["files"]) == RELEASE_FILES - {"manifest.json"}
     for name, meta in manifest["files"].items():
@@ -141,7 +141,7 @@ def test_croissant_is_valid_under_mlcroissant(released):
     for fo in meta["distribution"]:
         assert fo["sha256"] == manifest["files"][fo["contentUrl"]]["sha256"]
     assert meta["rai:annotationsPerItem"].startswith("2.17 annotations per reviewed sentence")
-    assert meta["rai:machineAnnotationTools"] == [f"conflictset {dataset.__version__} rule pre-labeller (rules-1.0.0)"]
+    assert meta["rai:machineAnnotationTools"] == [f"conflictset {__version__} rule pre-labeller (rules-1.0.0)"]
     assert meta["rai:dataAnnotationProtocol"]
 
 
@@ -175,7 +175,7 @@ def test_two_releases_from_the_same_inputs_are_byte_identical(release_build, tmp
     release(release_build, "1.0.0", tmp_path / "r2")
     assert files_of(tmp_path / "r1") == files_of(tmp_path / "r2")
     # another process (other hash seeds, other thread timing) gives the same bytes too
-    subprocess.run([sys.executable, "-c", "from dataset.cli import main; main()", "release", str(release_build),
+    subprocess.run([sys.executable, "-c", "from conflictset.cli import main; main()", "release", str(release_build),
                     "--version", "1.0.0", "--out", str(tmp_path / "r3")], check=True, capture_output=True)
     assert files_of(tmp_path / "r1") == files_of(tmp_path / "r3")
 
@@ -225,9 +225,9 @@ def test_cli_release(release_build, tmp_path):
 
 
 def test_quarantined_rows_are_counted_and_ties_can_be_loaded_for_adjudication(release_build, tmp_path):
-    from dataset.io import write_parquet
-    from export.release import load_ties
-    from schemas.pipeline import QUARANTINE_SCHEMA
+    from conflictset.dataset.io import write_parquet
+    from conflictset.export.release import load_ties
+    from conflictset.schemas.pipeline import QUARANTINE_SCHEMA
 
     bad = pl.DataFrame([{"stage": "from_label_studio", "source_file": "export.json", "source_row": 7,
                          "field": "result", "reason": "unknown_label", "message": "unknown label 'Fight'",

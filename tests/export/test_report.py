@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from export.release import release
+from conflictset.export.release import release
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from dataset.cli import main
-from dataset.io import write_parquet
-from export.release import release
-from export.validate_release import validate_path
+from conflictset.cli import main
+from conflictset.dataset.io import write_parquet
+from conflictset.export.release import release
+from conflictset.export.validate_release import validate_path
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-import dataset.build as build_module
-from dataset.build import OUTPUT_FILES, build
-from dataset.cli import main
-from dataset.errors import OutputError, StageError
+import conflictset.dataset.build as build_module
+from conflictset.dataset.build import OUTPUT_FILES, build
+from conflictset.cli import main
+from conflictset.dataset.errors import OutputError, StageError
 
 
 def write_corpus(path: Path, n: int) -> Path:
@@ -151,12 +151,12 @@ def test_stage_failure_mid_build_names_the_stage(previous, corpus, monkeypatch, 
         return wrapped
 
     if stage == "clean":
-        import dataset.clean as module
+        import conflictset.dataset.clean as module
         monkeypatch.setattr(module, "clean", fail_on_second_batch(module.clean))
     elif stage == "segment":
         monkeypatch.setattr(build_module, "segment_articles", fail_on_second_batch(build_module.segment_articles))
     else:
-        import dataset.prelabel as module
+        import conflictset.dataset.prelabel as module
         monkeypatch.setattr(module, "prelabel", fail_on_second_batch(module.prelabel))
 
     with_prelabel = stage == "prelabel"

@@ -15,14 +15,14 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-import dataset.ingest.readers as readers
-from dataset.clean import clean
-from dataset.errors import InputError
-from dataset.ingest import discover, ingest
-from dataset.stages import split_rejects
-from schemas.pipeline import Article, Quarantine, Segment
-from schemas.reasons import Reason
-from schemas.validation import validate
+import conflictset.dataset.ingest.readers as readers
+from conflictset.dataset.clean import clean
+from conflictset.dataset.errors import InputError
+from conflictset.dataset.ingest import discover, ingest
+from conflictset.dataset.stages import split_rejects
+from conflictset.schemas.pipeline import Article, Quarantine, Segment
+from conflictset.schemas.reasons import Reason
+from conflictset.schemas.validation import validate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 
@@ -327,7 +327,7 @@ def test_100k_article_jsonl_with_one_broken_line_in_the_middle(tmp_path):
 # ---------------------------------------------------------------------------- the command line
 
 def test_build_cli_quarantines_bad_records_and_reconciles(tmp_path):
-    from dataset.cli import main
+    from conflictset.cli import main
 
     src = tmp_path / "in"
     src.mkdir()
@@ -347,7 +347,7 @@ def test_build_cli_quarantines_bad_records_and_reconciles(tmp_path):
 
 
 def test_build_cli_missing_input_is_one_line_and_exit_2(tmp_path):
-    from dataset.cli import main
+    from conflictset.cli import main
 
     result = CliRunner().invoke(main, ["build", str(tmp_path / "missing"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2

@@ -30,18 +30,18 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "export"))
 sys.path.insert(0, str(REPO / "tests" / "export" / "label_studio"))
 
-from dataset.build import build  # noqa: E402
-from dataset.cli import main  # noqa: E402
-from dataset.io import write_parquet  # noqa: E402
-from export.label_studio import server  # noqa: E402
-from export.label_studio.client import StudioClient  # noqa: E402
-from export.label_studio.pull import pull  # noqa: E402
-from export.label_studio.push import push  # noqa: E402
-from export.release import release  # noqa: E402
+from conflictset.dataset.build import build  # noqa: E402
+from conflictset.cli import main  # noqa: E402
+from conflictset.dataset.io import write_parquet  # noqa: E402
+from conflictset.export.label_studio import server  # noqa: E402
+from conflictset.export.label_studio.client import StudioClient  # noqa: E402
+from conflictset.export.label_studio.pull import pull  # noqa: E402
+from conflictset.export.label_studio.push import push  # noqa: E402
+from conflictset.export.release import release  # noqa: E402
 from release_fixtures import make_sentences, scenario_annotations, write_build_dir  # noqa: E402
 from studio_helpers import many_sentences  # noqa: E402
 
-CLI = [sys.executable, "-c", "from dataset.cli import main; main()"]
+CLI = [sys.executable, "-c", "from conflictset.cli import main; main()"]
 INTERRUPTED = "error: interrupted; no partial files were left under final names"
 
 
@@ -186,7 +186,7 @@ def test_sigint_during_a_pull_from_file(tmp_path):
 
 
 def test_ctrl_c_between_pull_writes_leaves_the_previous_pull(tmp_path, monkeypatch):
-    import export.label_studio.pull as pull_module
+    import conflictset.export.label_studio.pull as pull_module
 
     out = tmp_path / "pulled"
     pull(None, out, from_file=synthetic_export(tmp_path / "small.json", 10))

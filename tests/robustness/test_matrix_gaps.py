@@ -33,13 +33,13 @@ from click.testing import CliRunner
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "export"))
 
-from dataset.build import build  # noqa: E402
-from dataset.cli import handle_errors, main  # noqa: E402
-from export.label_studio.pull import pull  # noqa: E402
-from export.label_studio.push import to_label_studio  # noqa: E402
-from export.release import release  # noqa: E402
+from conflictset.dataset.build import build  # noqa: E402
+from conflictset.cli import handle_errors, main  # noqa: E402
+from conflictset.export.label_studio.pull import pull  # noqa: E402
+from conflictset.export.label_studio.push import to_label_studio  # noqa: E402
+from conflictset.export.release import release  # noqa: E402
 from release_fixtures import make_sentences, write_build_dir  # noqa: E402
-from schemas.reasons import Reason  # noqa: E402
+from conflictset.schemas.reasons import Reason  # noqa: E402
 
 TOKEN = "tok-SECRET-gaps-51d0c0a7e2"
 
@@ -74,7 +74,7 @@ def test_every_command_turns_ctrl_c_into_one_line(name, command):
 
 
 def test_the_wrapper_really_gives_130_and_one_line(monkeypatch, tmp_path):
-    import dataset.prelabel.evaluate as evaluate_module
+    import conflictset.dataset.prelabel.evaluate as evaluate_module
 
     def interrupted(path):
         raise KeyboardInterrupt
@@ -232,7 +232,7 @@ def test_building_into_a_folder_inside_the_input_invents_no_articles(tmp_path):
 
 # ------------------------------------------------------------------------------ negative push limit
 def test_a_negative_push_limit_is_refused_before_contacting_the_server(tmp_path):
-    from export.label_studio.push import select_sentences
+    from conflictset.export.label_studio.push import select_sentences
 
     sentences = make_sentences()
     build_dir = write_build_dir(tmp_path / "build", sentences, None)
@@ -297,8 +297,8 @@ def test_flags_given_as_strings_are_not_silently_flipped(tmp_path, field):
 
 # ------------------------------------------------------------------------------ one line, whatever the message
 def test_an_error_message_with_line_breaks_is_still_one_line(monkeypatch, tmp_path):
-    import dataset.prelabel.evaluate as evaluate_module
-    from dataset.errors import InputError
+    import conflictset.dataset.prelabel.evaluate as evaluate_module
+    from conflictset.dataset.errors import InputError
 
     def broken(path):
         raise InputError("cannot read gold file: first line\nsecond line\n", file=str(path))

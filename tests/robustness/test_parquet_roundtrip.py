@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from dataset.build import SENTENCE_SCHEMA
-from dataset.io import write_parquet
-from dataset.prelabel import PRELABEL_COLUMNS
+from conflictset.dataset.build import SENTENCE_SCHEMA
+from conflictset.dataset.io import write_parquet
+from conflictset.dataset.prelabel import PRELABEL_COLUMNS
 
 SCHEMA = {**SENTENCE_SCHEMA, **PRELABEL_COLUMNS}
 

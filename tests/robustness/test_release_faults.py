@@ -19,12 +19,12 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
 
-from dataset.cli import main  # noqa: E402
-from dataset.errors import OutputError  # noqa: E402
-from export import release as release_module  # noqa: E402
-from export.release import release  # noqa: E402
+from conflictset.cli import main  # noqa: E402
+from conflictset.dataset.errors import OutputError  # noqa: E402
+from conflictset.export import release as release_module  # noqa: E402
+from conflictset.export.release import release  # noqa: E402
 from release_fixtures import ann, make_annotations, make_sentences, scenario_annotations, write_build_dir  # noqa: E402
-from schemas.validation import ValidationFailed  # noqa: E402
+from conflictset.schemas.validation import ValidationFailed  # noqa: E402
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -130,7 +130,7 @@ def test_ctrl_c_mid_release_leaves_no_partial_files(tmp_path, previous, monkeypa
     def interrupted(**_):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("export.croissant.render", interrupted)
+    monkeypatch.setattr("conflictset.export.croissant.render", interrupted)
     result = run_release(build, previous)
     assert result.exit_code == 130
     assert "interrupted" in result.output
@@ -242,7 +242,7 @@ def test_kill_9_mid_release_leaves_the_old_release_or_the_new_one_never_a_mix(tm
     before = snapshot(previous)
     build = big_build(tmp_path / "big", 24_000)
     cmd = ["release", str(build), "--version", "9.9.9", "--out", str(previous)]
-    proc = subprocess.Popen([sys.executable, "-c", "from dataset.cli import main; main()", *cmd],
+    proc = subprocess.Popen([sys.executable, "-c", "from conflictset.cli import main; main()", *cmd],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:

@@ -29,10 +29,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from dataset.cli import main
-from export.label_studio import credentials as creds_mod
-from export.label_studio import server
-from export.label_studio.client import StudioClient
+from conflictset.cli import main
+from conflictset.export.label_studio import credentials as creds_mod
+from conflictset.export.label_studio import server
+from conflictset.export.label_studio.client import StudioClient
 
 SECRET = "tok-SECRET-7f3a9c5e1d2b4a6f8091"
 PASSWORD = "pw-SECRET-c0ffee-4d2a"
@@ -150,7 +150,7 @@ def _export_with_emails(build: Path, path: Path) -> None:
     """A small snapshot export of the build: annotations by users shown with their e-mails."""
     import polars as pl
 
-    from export.label_studio.push import to_label_studio
+    from conflictset.export.label_studio.push import to_label_studio
 
     tasks = []
     for i, raw in enumerate(to_label_studio(pl.read_parquet(build / "sentences.parquet").head(3))["task"]):

@@ -1,6 +1,6 @@
 import pytest
 
-from schemas import taxonomy as t
+from conflictset.schemas import taxonomy as t
 
 
 def test_counts_and_order():

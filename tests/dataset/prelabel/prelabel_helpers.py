@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from dataset.prelabel import prelabel
+from conflictset.dataset.prelabel import prelabel
 
 
 def sentences(texts, language="en", role="body", published_at=None) -> pl.DataFrame:

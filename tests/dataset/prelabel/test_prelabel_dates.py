@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from dataset.prelabel.dates import event_date, mentions
+from conflictset.dataset.prelabel.dates import event_date, mentions
 
 PUB = dt.date(2016, 5, 25)  # Wednesday
 
@@ -59,11 +59,11 @@ def test_event_without_a_date_falls_back_to_publication_week(label):
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 import polars as pl  # noqa: E402
 
-from dataset.prelabel.dates import KIND_GROUPS  # noqa: E402
-from dataset.prelabel.dates_vec import date_spans  # noqa: E402
-from dataset.prelabel.lexicon import lexicon_for  # noqa: E402
-from dataset.prelabel.normalise import padded_lower  # noqa: E402
-from dataset.prelabel.spans import _check, _date_checks  # noqa: E402
+from conflictset.dataset.prelabel.dates import KIND_GROUPS  # noqa: E402
+from conflictset.dataset.prelabel.dates_vec import date_spans  # noqa: E402
+from conflictset.dataset.prelabel.lexicon import lexicon_for  # noqa: E402
+from conflictset.dataset.prelabel.normalise import padded_lower  # noqa: E402
+from conflictset.dataset.prelabel.spans import _check, _date_checks  # noqa: E402
 
 VEC_LANGUAGES = ("en", "nl", "fr", "de", "es")
 
@@ -183,7 +183,7 @@ def _any_row(draw):
 
 
 def _with_masks(rows) -> pl.DataFrame:
-    from dataset.prelabel.matcher import MASKS, match, prepare
+    from conflictset.dataset.prelabel.matcher import MASKS, match, prepare
 
     texts, langs, pubs = zip(*rows)
     prepared = prepare(pl.DataFrame({"text": list(texts), "language": list(langs)}))
@@ -195,9 +195,9 @@ def _with_masks(rows) -> pl.DataFrame:
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_any_row(), min_size=1, max_size=25))
 def test_date_word_bits_open_every_row_the_checks_open(rows):
-    from dataset.prelabel.dates_vec import _engines_disagree
-    from dataset.prelabel.lexicon import DATE_KEYS
-    from dataset.prelabel.matcher import has
+    from conflictset.dataset.prelabel.dates_vec import _engines_disagree
+    from conflictset.dataset.prelabel.lexicon import DATE_KEYS
+    from conflictset.dataset.prelabel.matcher import has
 
     frame = _with_masks(rows)
     checks, words = _checks(), {g: has(key) for g, key in DATE_KEYS.items()}

@@ -6,9 +6,9 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from dataset.cli import main
-from dataset.errors import InputError
-from dataset.prelabel.evaluate import evaluate
+from conflictset.cli import main
+from conflictset.dataset.errors import InputError
+from conflictset.dataset.prelabel.evaluate import evaluate
 
 KEYS = ("event_type.macro_f1", "event_type.weighted_f1", "sub_event_type.macro_f1",
         "sub_event_type.weighted_f1", "no_event_abstain_rate")

@@ -3,7 +3,7 @@
 import polars as pl
 from hypothesis import given, settings, strategies as st
 
-from dataset.prelabel.decide import _evidence
+from conflictset.dataset.prelabel.decide import _evidence
 
 WORDS = st.lists(st.sampled_from(["lf_attack", "cue:negation", "T:Attack=killed", "W:Attack=shot", ""]), max_size=4)
 
@@ -24,7 +24,7 @@ INTERS = st.sampled_from([None, "State forces", "Rebel group", "Political militi
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(SUBS, INTERS, WORDS), max_size=30))
 def test_territory_by_actor_rewrites_only_changed_rows(rows):
-    from dataset.prelabel.pipeline import NON_STATE, STATE, TERRITORY, territory_by_actor
+    from conflictset.dataset.prelabel.pipeline import NON_STATE, STATE, TERRITORY, territory_by_actor
 
     labelled = pl.DataFrame({"sub_event_type": [s for s, _, _ in rows], "score": [0.5] * len(rows),
                              "evidence": [e for _, _, e in rows]},

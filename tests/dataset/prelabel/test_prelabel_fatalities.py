@@ -2,7 +2,7 @@
 
 import pytest
 
-from dataset.prelabel.fatalities import fatalities
+from conflictset.dataset.prelabel.fatalities import fatalities
 
 
 @pytest.mark.parametrize("text,language,expected", [
@@ -57,8 +57,8 @@ def test_span_offsets():
 import polars as pl  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from dataset.prelabel.fatalities_vec import fatalities_frame  # noqa: E402
-from dataset.prelabel.matcher import prepare  # noqa: E402
+from conflictset.dataset.prelabel.fatalities_vec import fatalities_frame  # noqa: E402
+from conflictset.dataset.prelabel.matcher import prepare  # noqa: E402
 
 WORDS_EN = ["at", "least", "22", "1,300", "2016", "three", "dozens", "several", "a", "few", "people", "were",
             "killed", "and", "wounded", "injured", "arrested", "troops", "soldiers", "died", "killing", "the",

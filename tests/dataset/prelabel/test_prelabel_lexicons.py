@@ -4,9 +4,9 @@ import tomllib
 
 import pytest
 
-from dataset.prelabel.lexicon import LANGUAGES, LEXICON_DIR, LexiconError, key_bits, load, named_actors, term_table
-from dataset.prelabel.rules import RULES
-from schemas.taxonomy import INTER_NAMES, SUB_EVENT_TYPE_NAMES
+from conflictset.dataset.prelabel.lexicon import LANGUAGES, LEXICON_DIR, LexiconError, key_bits, load, named_actors, term_table
+from conflictset.dataset.prelabel.rules import RULES
+from conflictset.schemas.taxonomy import INTER_NAMES, SUB_EVENT_TYPE_NAMES
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -40,7 +40,7 @@ def test_named_actors_use_inter_names():
 def test_unknown_sub_event_type_is_refused(tmp_path, monkeypatch):
     bad = tmp_path / "xx.toml"
     bad.write_text('language = "xx"\n[triggers."Air strike"]\nstrong = ["bomb"]\n', encoding="utf-8")
-    monkeypatch.setattr("dataset.prelabel.lexicon.LEXICON_DIR", tmp_path)
+    monkeypatch.setattr("conflictset.dataset.prelabel.lexicon.LEXICON_DIR", tmp_path)
     load.cache_clear()
     try:
         with pytest.raises(LexiconError, match="unknown sub-event type"):

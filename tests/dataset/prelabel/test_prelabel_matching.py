@@ -4,12 +4,12 @@ import re
 
 from hypothesis import given, settings, strategies as st
 
-from dataset.prelabel.matcher import match, prepare
-from dataset.prelabel.normalise import normalise_term
+from conflictset.dataset.prelabel.matcher import match, prepare
+from conflictset.dataset.prelabel.normalise import normalise_term
 
 import polars as pl
 
-from dataset.prelabel import prelabel
+from conflictset.dataset.prelabel import prelabel
 from prelabel_helpers import sentences
 
 
@@ -94,7 +94,7 @@ def test_a_sentences_labels_do_not_depend_on_its_batch():
 
 def _reference_match(texts, language):
     """Masks and terms the plain way: explode every hit, join its keys, group by sentence."""
-    from dataset.prelabel.lexicon import key_bits, term_table
+    from conflictset.dataset.prelabel.lexicon import key_bits, term_table
 
     frame = prepare(sentences(texts, language))
     table = term_table(language).with_columns(
@@ -117,7 +117,7 @@ def _reference_match(texts, language):
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(["en", "nl", "fr", "es", "de", "ar"]), st.data())
 def test_masks_and_terms_agree_with_an_explode_and_join(language, data):
-    from dataset.prelabel.lexicon import term_table
+    from conflictset.dataset.prelabel.lexicon import term_table
 
     words = st.sampled_from(term_table(language)["term"].to_list() + ["the", "is", "IS", "-", ","])
     texts = data.draw(st.lists(st.lists(words, max_size=8).map(" ".join), min_size=1, max_size=6))
@@ -128,7 +128,7 @@ def test_masks_and_terms_agree_with_an_explode_and_join(language, data):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
 def test_ascii_terms_normalise_like_any_term(term):
-    from dataset.prelabel.normalise import _normalise_any
+    from conflictset.dataset.prelabel.normalise import _normalise_any
 
     assert normalise_term(term) == _normalise_any(term)
 
@@ -136,7 +136,7 @@ def test_ascii_terms_normalise_like_any_term(term):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from("İIiı i̇ÀàẞßΣσς-.aZ"), max_size=12), max_size=8))
 def test_lower_of_padded_is_a_literal_replace_then_lower(texts):
-    from dataset.prelabel.normalise import lower_of_padded
+    from conflictset.dataset.prelabel.normalise import lower_of_padded
 
     frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
     expected = frame.select(pl.col("t").str.replace_all("İ", "I", literal=True).str.to_lowercase())

@@ -3,8 +3,8 @@
 import polars as pl
 from hypothesis import given, strategies as st
 
-from dataset.prelabel import places
-from dataset.prelabel.normalise import normalise_cased
+from conflictset.dataset.prelabel import places
+from conflictset.dataset.prelabel.normalise import normalise_cased
 
 
 def _gazetteer_one_by_one(spellings: pl.DataFrame) -> pl.DataFrame:

@@ -6,10 +6,10 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from dataset.cli import main
-from dataset.errors import InputError
-from dataset.prelabel.report import rule_votes, rules_report
-from dataset.prelabel.rules import RULES
+from conflictset.cli import main
+from conflictset.dataset.errors import InputError
+from conflictset.dataset.prelabel.report import rule_votes, rules_report
+from conflictset.dataset.prelabel.rules import RULES
 
 from prelabel_helpers import sentences
 

@@ -9,8 +9,8 @@ import re
 import polars as pl
 import pytest
 
-from dataset.prelabel import prelabel
-from schemas.taxonomy import NO_EVENT
+from conflictset.dataset.prelabel import prelabel
+from conflictset.schemas.taxonomy import NO_EVENT
 
 LABELLED_ROLES = ("headline", "body", "caption")
 

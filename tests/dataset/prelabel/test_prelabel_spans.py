@@ -6,9 +6,9 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dataset.prelabel import PRELABEL_COLUMNS, prelabel
-from schemas.prelabel import PrelabelledSentence
-from schemas.validation import ValidationFailed, validate
+from conflictset.dataset.prelabel import PRELABEL_COLUMNS, prelabel
+from conflictset.schemas.prelabel import PrelabelledSentence
+from conflictset.schemas.validation import ValidationFailed, validate
 
 from prelabel_helpers import sentences
 
@@ -70,7 +70,7 @@ def test_empty_frame_keeps_schema():
 
 
 def test_missing_input_column_is_an_input_error():
-    from dataset.errors import InputError
+    from conflictset.dataset.errors import InputError
 
     with pytest.raises(InputError, match="language"):
         prelabel(pl.DataFrame({"text": ["x"], "role": ["body"]}))
@@ -109,7 +109,7 @@ def test_parquet_round_trip(tmp_path):
     import duckdb
     import pyarrow.parquet as pq
 
-    from dataset.io import write_parquet
+    from conflictset.dataset.io import write_parquet
 
     out = prelabel(_sentence_frame(["Warplanes bombed Raqqa on Tuesday, killing 3 civilians."], "en"))
     path = write_parquet(out, tmp_path / "sentences.parquet")
@@ -124,8 +124,8 @@ def test_parquet_round_trip(tmp_path):
 
 def _find_with_find_many(part, col, language, cased):
     """Reference for spans._find: positions from a second Aho–Corasick pass (str.find_many)."""
-    from dataset.prelabel.entities import entity_table
-    from dataset.prelabel.spans import ROW, _char_offset
+    from conflictset.dataset.prelabel.entities import entity_table
+    from conflictset.dataset.prelabel.spans import ROW, _char_offset
 
     table = entity_table(language).filter(pl.col("cased") == cased)
     pats = table["pattern"].to_list()
@@ -146,8 +146,8 @@ def test_entity_positions_match_a_second_pass(texts, language):
     # patterns found more than once in a row ("Raqqa … Raqqa", "IS IS" overlapping at the space);
     # the reference scans for the names alone: the matcher's pass, which also holds the terms,
     # must find them in the same order
-    from dataset.prelabel.matcher import match, prepare
-    from dataset.prelabel.spans import _find
+    from conflictset.dataset.prelabel.matcher import match, prepare
+    from conflictset.dataset.prelabel.spans import _find
 
     prepared = prepare(pl.DataFrame({"text": texts, "language": [language] * len(texts)}))
     frame = pl.concat([prepared, match(prepared).drop("_row")], how="horizontal")

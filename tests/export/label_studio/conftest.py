@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from export.label_studio import server
+from conflictset.export.label_studio import server
 from studio_helpers import Studio
 
 

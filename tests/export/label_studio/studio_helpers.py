@@ -9,9 +9,9 @@ from pathlib import Path
 
 import polars as pl
 
-from dataset.io import write_parquet
-from dataset.prelabel import PRELABEL_COLUMNS
-from export.label_studio.client import StudioClient
+from conflictset.dataset.io import write_parquet
+from conflictset.dataset.prelabel import PRELABEL_COLUMNS
+from conflictset.export.label_studio.client import StudioClient
 
 VERSION = "rules-test-1"
 

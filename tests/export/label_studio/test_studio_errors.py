@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from studio_helpers import sentence_frame, write_build
-from dataset.cli import main
-from export.label_studio import server
-from export.label_studio.client import StudioClient
-from export.label_studio.config import label_config
-from export.label_studio.errors import ConfigChanged, StudioServerError
-from export.label_studio.push import push
-from export.label_studio.pull import pull
+from conflictset.cli import main
+from conflictset.export.label_studio import server
+from conflictset.export.label_studio.client import StudioClient
+from conflictset.export.label_studio.config import label_config
+from conflictset.export.label_studio.errors import ConfigChanged, StudioServerError
+from conflictset.export.label_studio.push import push
+from conflictset.export.label_studio.pull import pull
 
 BAD_TOKEN = "RECOGNISABLE-bad-token-5f3c9a"
 

@@ -11,13 +11,13 @@ import polars as pl
 import pytest
 
 from studio_helpers import Studio, many_sentences, sentence_frame, write_build
-from export.label_studio import server
-from export.label_studio.errors import StudioUnreachable
-from export.label_studio.pull import pull
-from export.label_studio.push import push
+from conflictset.export.label_studio import server
+from conflictset.export.label_studio.errors import StudioUnreachable
+from conflictset.export.label_studio.pull import pull
+from conflictset.export.label_studio.push import push
 
 pytestmark = pytest.mark.studio
-CLI = [sys.executable, "-c", "from dataset.cli import main; main()"]
+CLI = [sys.executable, "-c", "from conflictset.cli import main; main()"]
 
 
 @pytest.fixture

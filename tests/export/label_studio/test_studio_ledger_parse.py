@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from studio_helpers import sentence_frame
-from dataset.cli import main
-from export.label_studio import ledger
-from export.label_studio.pull import from_label_studio, pseudonym, pull, read_export
-from export.label_studio.push import adjudication_tasks, to_label_studio
+from conflictset.cli import main
+from conflictset.export.label_studio import ledger
+from conflictset.export.label_studio.pull import from_label_studio, pseudonym, pull, read_export
+from conflictset.export.label_studio.push import adjudication_tasks, to_label_studio
 
 PROJECT = 7
 
@@ -186,7 +186,7 @@ def test_review_and_adjudication_pulls_merge_in_either_order(tmp_path):
     ("x" * 50, "x" * 34 + "… — adjudication"),
 ])
 def test_adjudication_title_fits_label_studio(title, expected):
-    from export.label_studio.push import MAX_TITLE, adjudication_title
+    from conflictset.export.label_studio.push import MAX_TITLE, adjudication_title
 
     assert adjudication_title(title) == expected and len(expected) <= MAX_TITLE
 

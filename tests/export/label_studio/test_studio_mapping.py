@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from label_studio_sdk.label_interface import LabelInterface
 
 from studio_helpers import sentence_frame
-from export.label_studio import config as cfg
-from export.label_studio import credentials
-from export.label_studio.pull import Labels, from_label_studio, parse_result
-from export.label_studio.push import prelabel_problems, select_sentences, to_label_studio
-from schemas.annotations import SPAN_LABELS
-from schemas.taxonomy import EVENT_TYPES, NO_EVENT, SUB_EVENT_TYPES, subs_of
+from conflictset.export.label_studio import config as cfg
+from conflictset.export.label_studio import credentials
+from conflictset.export.label_studio.pull import Labels, from_label_studio, parse_result
+from conflictset.export.label_studio.push import prelabel_problems, select_sentences, to_label_studio
+from conflictset.schemas.annotations import SPAN_LABELS
+from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, SUB_EVENT_TYPES, subs_of
 
 
 def test_config_lists_the_whole_taxonomy_and_parses():
@@ -125,7 +125,7 @@ def test_credentials_are_private_and_known_secrets(tmp_path, monkeypatch):
     assert stat.S_IMODE((tmp_path / "credentials.json").stat().st_mode) == 0o600
     assert credentials.load_or_create() == creds  # generated once
     assert creds.token in credentials.known_secrets()
-    from dataset.cli import redact
+    from conflictset.cli import redact
 
     assert creds.token not in redact(f"oops {creds.token} leaked")
     assert not [p for p in tmp_path.iterdir() if p.name != "credentials.json"]  # no temp file left

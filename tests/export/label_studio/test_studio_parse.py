@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from studio_helpers import VERSION, sentence_frame
-from dataset.cli import main
-from export.label_studio.pull import from_label_studio, pull, read_export
-from export.label_studio.push import to_label_studio
+from conflictset.cli import main
+from conflictset.export.label_studio.pull import from_label_studio, pull, read_export
+from conflictset.export.label_studio.push import to_label_studio
 
 PROJECT = 7
 

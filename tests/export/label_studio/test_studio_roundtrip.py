@@ -13,11 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from studio_helpers import VERSION, sentence_frame, write_build
-from export.label_studio.push import push
-from export.label_studio.pull import pull
+from conflictset.export.label_studio.push import push
+from conflictset.export.label_studio.pull import pull
 
 pytestmark = pytest.mark.studio
-CLI = [sys.executable, "-c", "from dataset.cli import main; main()"]
+CLI = [sys.executable, "-c", "from conflictset.cli import main; main()"]
 
 
 def _annotate(client, task_id: int, result: list, **extra) -> dict:
@@ -176,7 +176,7 @@ def test_push_filters_and_review_order(client, project_title, tmp_path):
 
 
 def test_push_resumes_after_an_injected_failure(studio, project_title, tmp_path):
-    from export.label_studio.client import StudioClient
+    from conflictset.export.label_studio.client import StudioClient
 
     class DiesAfterThreeBatches(StudioClient):
         calls = 0
@@ -237,7 +237,7 @@ def test_killed_push_process_resumes_without_duplicates(studio, project_title, t
         assert f"pushed {n - killed_at} new task(s)" in again.stdout
         _assert_complete(client, project["id"], n)
         # the ledger holds every task once, including any the kill struck before it was recorded
-        from export.label_studio import ledger
+        from conflictset.export.label_studio import ledger
 
         recorded = ledger.read(build / "pushed.parquet")
         assert dict(zip(recorded["sentence_id"], recorded["task_id"])) == client.task_sentence_ids(project["id"])
@@ -246,7 +246,7 @@ def test_killed_push_process_resumes_without_duplicates(studio, project_title, t
 
 def test_seed_build_round_trip(client, project_title, seed_txt, tmp_path):
     """The real pipeline: build the seed article, push it, accept every pre-label, pull."""
-    from dataset.build import build
+    from conflictset.dataset.build import build
 
     build(seed_txt, tmp_path / "build", progress=False)
     sentences = pl.read_parquet(tmp_path / "build" / "sentences.parquet")

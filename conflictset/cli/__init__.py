@@ -14,9 +14,9 @@ import traceback
 
 import click
 
-from dataset import __version__
-from dataset.errors import ConflictsetError
-from schemas.validation import ValidationFailed
+from conflictset import __version__
+from conflictset.dataset.errors import ConflictsetError
+from conflictset.schemas.validation import ValidationFailed
 
 SECRET_ENV = ("LABEL_STUDIO_API_KEY", "LABEL_STUDIO_USER_TOKEN", "LABEL_STUDIO_PASSWORD")
 
@@ -28,7 +28,7 @@ def redact(text: str) -> str:
         if value and len(value) >= 4:
             text = text.replace(value, "***")
     try:
-        from export.label_studio.credentials import known_secrets  # stored studio token
+        from conflictset.export.label_studio.credentials import known_secrets  # stored studio token
     except Exception:  # noqa: BLE001 — no studio set up yet
         known_secrets = lambda: ()  # noqa: E731
     for value in known_secrets():
@@ -89,9 +89,9 @@ def _register() -> None:
 
     for module in ("build_cmd", "prelabel_cmd", "studio_cmd", "release_cmd", "demo_cmd"):
         try:
-            importlib.import_module(f"dataset.cli.{module}")
+            importlib.import_module(f"conflictset.cli.{module}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"dataset.cli.{module}":
+            if exc.name != f"conflictset.cli.{module}":
                 raise
 
 

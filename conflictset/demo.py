@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-SAMPLE_CORPUS = Path(__file__).with_name("sample_corpus")
+import conflictset.dataset
+from conflictset.dataset.build import build
+from conflictset.export.label_studio import demo_push
+from conflictset.export.label_studio.credentials import load_or_create
+from conflictset.export.label_studio.pull import pull
+from conflictset.export.release import release
+
+SAMPLE_CORPUS = Path(conflictset.dataset.__file__).with_name("sample_corpus")
 DEMO_PROJECT = "conflictset demo"
 DEMO_VERSION = "0.1.0"
 
@@ -27,9 +34,6 @@ class DemoResult:
 def run_demo(out: str | Path, *, studio: bool = True, project: str = DEMO_PROJECT,
              say: Callable[[str], None] = lambda _: None) -> DemoResult:
     """Run the whole loop into ``out`` (``out/build``, ``out/release``)."""
-    from dataset.build import build
-    from export.release import release
-
     out = Path(out)
     build_dir = out / "build"
     result = DemoResult(build_dir=build_dir)
@@ -39,10 +43,6 @@ def run_demo(out: str | Path, *, studio: bool = True, project: str = DEMO_PROJEC
     result.lines += summary.lines()
 
     if studio:
-        from export.label_studio import demo_push
-        from export.label_studio.credentials import load_or_create
-        from export.label_studio.pull import pull
-
         say("2/4 start the local Label Studio (installs it on first use) and push for review")
         result.review_url = demo_push(build_dir, project)
         creds = load_or_create()

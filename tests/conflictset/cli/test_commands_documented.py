@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from click.testing import CliRunner
 
-from dataset.cli import main
+from conflictset.cli import main
 
 
 def _commands(group: click.Group, prefix: str = ""):

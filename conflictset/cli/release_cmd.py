@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from dataset.cli import fail, handle_errors, main
-from schemas.validation import ValidationFailed
+from conflictset.cli import fail, handle_errors, main
+from conflictset.schemas.validation import ValidationFailed
 
 
 @main.command("release")
@@ -28,7 +28,7 @@ def release_command(build_dir: Path, version: str, out: Path, license_: str) -> 
     Writes data/{events,sentences,annotations}.parquet, README.md, croissant.json,
     report.html and manifest.json.
     """
-    from export.release import release
+    from conflictset.export.release import release
 
     try:
         summary = release(build_dir, version, out, license=license_)
@@ -44,7 +44,7 @@ def release_command(build_dir: Path, version: str, out: Path, license_: str) -> 
 @handle_errors
 def diff_command(old: Path, new: Path, as_json: bool) -> None:
     """Sentences added, removed and relabelled from release OLD to NEW, with agreement and acceptance deltas."""
-    from export.diff import diff
+    from conflictset.export.diff import diff
 
     result = diff(old, new)
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if as_json else "\n".join(result.lines()))
@@ -59,7 +59,7 @@ def validate_command(path: Path, as_json: bool) -> None:
 
     Exit code 0 when everything is valid, 4 when problems were found (each with a reason code).
     """
-    from export.validate_release import validate_path
+    from conflictset.export.validate_release import validate_path
 
     report = validate_path(path)
     click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else "\n".join(report.lines()))

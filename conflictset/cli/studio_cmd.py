@@ -6,7 +6,7 @@ import json
 
 import click
 
-from dataset.cli import handle_errors, main
+from conflictset.cli import handle_errors, main
 
 
 @main.group()
@@ -18,7 +18,7 @@ def studio() -> None:
 @handle_errors
 def studio_install() -> None:
     """Install the pinned Label Studio into .studio/venv (fast when already installed)."""
-    from export.label_studio import server
+    from conflictset.export.label_studio import server
 
     exe = server.install(log=lambda msg: click.echo(msg, err=True))
     click.echo(f"Label Studio {server.LABEL_STUDIO_VERSION} is installed ({exe})")
@@ -30,8 +30,8 @@ def studio_install() -> None:
 @handle_errors
 def studio_start(port: int) -> None:
     """Start the local server, wait until it is healthy, print the URL and login."""
-    from export.label_studio import server
-    from export.label_studio.credentials import CREDENTIALS_FILE, load_or_create, studio_dir
+    from conflictset.export.label_studio import server
+    from conflictset.export.label_studio.credentials import CREDENTIALS_FILE, load_or_create, studio_dir
 
     server.install(log=lambda msg: click.echo(msg, err=True))
     if not server.status()["healthy"]:
@@ -48,7 +48,7 @@ def studio_start(port: int) -> None:
 @handle_errors
 def studio_stop() -> None:
     """Stop the local server."""
-    from export.label_studio import server
+    from conflictset.export.label_studio import server
 
     info = server.stop()
     click.echo(f"stopped Label Studio at {info.url} (pid {info.pid})" if info
@@ -60,7 +60,7 @@ def studio_stop() -> None:
 @handle_errors
 def studio_status(as_json: bool) -> None:
     """Show whether the local server is installed, running and healthy."""
-    from export.label_studio import server
+    from conflictset.export.label_studio import server
 
     state = server.status()
     if as_json:
@@ -77,7 +77,7 @@ def studio_status(as_json: bool) -> None:
 @handle_errors
 def studio_config() -> None:
     """Print the labelling config generated from the taxonomy (paste it to restore a project)."""
-    from export.label_studio.config import label_config
+    from conflictset.export.label_studio.config import label_config
 
     click.echo(label_config(), nl=False)
 
@@ -104,8 +104,8 @@ def push_cmd(build_dir, project, adjudicate, min_score, limit, language, order, 
     Every pushed task is recorded in BUILD_DIR/pushed.parquet, so a pull can report tasks
     deleted in Label Studio.
     """
-    from dataset.errors import InputError
-    from export.label_studio.push import push, push_adjudication
+    from conflictset.dataset.errors import InputError
+    from conflictset.export.label_studio.push import push, push_adjudication
 
     if adjudicate:
         chosen = [name for name, value in (("--min-score", min_score), ("--limit", limit),
@@ -154,7 +154,7 @@ def pull_cmd(project, out, from_file, salt, pushed, allow_config_change) -> None
     """Export annotations into OUT/annotations.parquet, tasks.parquet, annotation_quarantine.parquet
     (an adjudication project: adjudications.parquet, adjudication_tasks.parquet,
     adjudication_quarantine.parquet, and its decisions merged into annotations.parquet)."""
-    from export.label_studio.pull import ADJUDICATION_FILES, REVIEW_FILES, pull
+    from conflictset.export.label_studio.pull import ADJUDICATION_FILES, REVIEW_FILES, pull
 
     result = pull(project, out, from_file=from_file, salt=salt, pushed=pushed,
                   allow_config_change=allow_config_change)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dataset.cli import handle_errors, main
+from conflictset.cli import handle_errors, main
 
 
 @main.command("build")
@@ -26,7 +26,7 @@ def build_command(inputs: tuple[Path, ...], out: Path, no_prelabel: bool, batch_
     Reads .txt, .html/.htm, .jsonl/.ndjson, .csv and .parquet (folders recursively); bad records
     go to quarantine.parquet with a reason code and the rest still builds.
     """
-    from dataset.build import build
+    from conflictset.dataset.build import build
 
     summary = build(list(inputs), out, prelabel=not no_prelabel, batch_size=batch_size,
                     progress=not no_progress)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dataset.cli import handle_errors, main
+from conflictset.cli import handle_errors, main
 
 
 @main.command()
@@ -16,7 +16,7 @@ from dataset.cli import handle_errors, main
 @handle_errors
 def demo(out: str, studio: bool, project: str) -> None:
     """Build the sample corpus, push it to a local Label Studio, pull and release."""
-    from dataset.demo import run_demo
+    from conflictset.demo import run_demo
 
     result = run_demo(out, studio=studio, project=project, say=lambda s: click.echo(f"• {s}", err=True))
     for line in result.lines:

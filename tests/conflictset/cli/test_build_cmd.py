@@ -3,9 +3,9 @@ loading the whole pipeline, so a test keeps the two in step)."""
 
 from click.testing import CliRunner
 
-from dataset.build import DEFAULT_BATCH_SIZE
-from dataset.cli import main
-from dataset.ingest import DEFAULT_BATCH_BYTES
+from conflictset.dataset.build import DEFAULT_BATCH_SIZE
+from conflictset.cli import main
+from conflictset.dataset.ingest import DEFAULT_BATCH_BYTES
 
 
 def test_build_help_states_the_batch_defaults():
