@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 import polars as pl  # noqa: E402
 
 from conflictset.dataset.io import write_parquet  # noqa: E402
-from conflictset.dataset.prelabel import PRELABEL_COLUMNS  # noqa: E402
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS  # noqa: E402
 from conflictset.export.label_studio import server  # noqa: E402
 from conflictset.export.label_studio.client import StudioClient  # noqa: E402
 from conflictset.export.label_studio.config import label_config  # noqa: E402

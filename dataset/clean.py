@@ -33,12 +33,11 @@ from pathlib import Path
 import polars as pl
 
 from conflictset.dataset.runs import first_in, last_in, run_any, run_first, run_last
+from conflictset.schemas.dtypes import dtypes
+from conflictset.schemas.pipeline import Segment
 
 BOILERPLATE_DIR = Path(__file__).resolve().parent / "data" / "boilerplate"
-SEGMENT_SCHEMA: dict[str, pl.DataType] = {
-    "article_id": pl.String(), "segment_index": pl.Int64(), "text": pl.String(), "role": pl.String(),
-    "reason": pl.String(), "char_start": pl.Int64(), "char_end": pl.Int64(),
-}
+SEGMENT_SCHEMA: dict[str, pl.DataType] = dtypes(Segment)
 
 #: a date (ISO or day-month-year) with an optional time, not inside a longer number
 _DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -18,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from conflictset.dataset.errors import OutputError
+from conflictset.schemas.errors import OutputError
 
 #: Writer settings are part of the determinism contract: change them and release bytes change.
 PARQUET_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=True,
@@ -32,7 +33,8 @@ def umask() -> int:
     return current
 
 
-def _output_error(path: Path, exc: OSError) -> OutputError:
+def output_error(path: Path, exc: OSError) -> OutputError:
+    """The one errno → message mapping for outputs that cannot be written."""
     if exc.errno == errno.ENOSPC:
         why = "the disk is full"
         fix = "free space or choose another --out"
@@ -55,13 +57,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.close(fd)
         os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes 0600; outputs get the usual permissions
     except OSError as exc:
-        raise _output_error(path, exc) from None
+        raise output_error(path, exc) from None
     tmp_path = Path(tmp)
     try:
         yield tmp_path
         os.replace(tmp_path, path)
     except OSError as exc:
-        raise _output_error(path, exc) from None
+        raise output_error(path, exc) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
@@ -97,13 +99,13 @@ class ParquetStream:
             try:
                 self._writer = pq.ParquetWriter(self._tmp, schema, **PARQUET_OPTIONS)
             except OSError as exc:
-                raise _output_error(self.path, exc) from None
+                raise output_error(self.path, exc) from None
             self._schema = schema
         if table.num_rows:
             try:
                 self._writer.write_table(table.cast(self._schema), row_group_size=ROW_GROUP_SIZE)
             except OSError as exc:
-                raise _output_error(self.path, exc) from None
+                raise output_error(self.path, exc) from None
         self.rows += table.num_rows
 
     def close(self, empty: pl.DataFrame | None = None) -> Path:
@@ -120,6 +122,14 @@ class ParquetStream:
             with contextlib.suppress(Exception):
                 self._writer.close()
         self._cm.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def pid_alive(pid: int) -> bool:

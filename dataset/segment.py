@@ -25,7 +25,8 @@ import sentencex
 
 from conflictset.dataset.language import UNDETERMINED, detect, normalise_code
 from conflictset.dataset.runs import first_in, run_first
-from conflictset.schemas.pipeline import SENTENCE_ROLES
+from conflictset.schemas.dtypes import columns
+from conflictset.schemas.pipeline import SENTENCE_ROLES, SegmentedSentence
 
 SEPARATOR = "\n\n"
 #: sentencex panics (Rust byte-slicing) on multi-byte whitespace such as U+00A0 or U+2028 next
@@ -36,8 +37,7 @@ _WIDE_SPACE = re.compile("[" + "".join(_WIDE_SPACES) + "]")
 #: how much of an article's text decides its language when no language is given
 _ARTICLE_SAMPLE = 400
 
-SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "char_start",
-                    "char_end", "language", "role")
+SENTENCE_COLUMNS = columns(SegmentedSentence)
 
 
 def zero_padded(index: pl.Expr, width: int = 5) -> pl.Expr:

@@ -11,8 +11,8 @@ from typing import Callable
 
 import polars as pl
 
-from conflictset.dataset.errors import ConflictsetError, StageError
-from conflictset.schemas.pipeline import STAGES
+from conflictset.schemas.errors import ConflictsetError, StageError
+from conflictset.schemas.pipeline import QUARANTINE_SCHEMA, REJECT_COLUMNS, STAGES
 from conflictset.schemas.validation import ValidationFailed
 
 
@@ -33,17 +33,12 @@ def run_stage(name: str, fn: Callable[..., pl.DataFrame], *args, **kwargs):
         raise StageError(name, exc) from exc
 
 
-REJECT_COLUMNS = ("reason", "field", "message", "raw")
-
-
 def split_rejects(frame: pl.DataFrame, stage: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split a stage's output into (good rows, quarantine rows).
 
     A stage marks a row it cannot use with a non-null ``reason`` (plus ``field``, ``message``,
     ``raw``, ``source_file``, ``source_row`` where known); good rows lose those columns.
     """
-    from conflictset.schemas.pipeline import QUARANTINE_SCHEMA
-
     if "reason" not in frame.columns:
         return frame, pl.DataFrame(schema=QUARANTINE_SCHEMA)
     bad_mask = pl.col("reason").is_not_null()

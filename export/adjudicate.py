@@ -21,24 +21,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from conflictset.dataset.prelabel import SPAN_DTYPE
 from conflictset.schemas import taxonomy as tx
-from conflictset.schemas.release import UNRESOLVED
+from conflictset.schemas.dtypes import dtypes
+from conflictset.schemas.release import UNRESOLVED, AdjudicatedLabel
+from conflictset.schemas.spans import SPAN_DTYPE
 
 _SEP = " / "
 
-FINAL_SCHEMA: dict[str, pl.DataType] = {
-    "sentence_id": pl.String(),
-    "event_type": pl.String(),
-    "sub_event_type": pl.String(),
-    "disorder_type": pl.String(),
-    "spans": SPAN_DTYPE,
-    "label_source": pl.String(),
-    "n_annotators": pl.Int64(),
-    "agreement": pl.Boolean(),
-    "decided_by": pl.Int64(),
-    "candidate_labels": pl.List(pl.String),
-}
+FINAL_SCHEMA: dict[str, pl.DataType] = dtypes(AdjudicatedLabel)
 
 
 def label_key(event: str = "event_type", sub: str = "sub_event_type") -> pl.Expr:

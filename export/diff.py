@@ -15,11 +15,11 @@ from pathlib import Path
 
 import polars as pl
 
-from conflictset.dataset.errors import InputError
 from conflictset.export.acceptance import ALL, acceptance
 from conflictset.export.agreement import agreement
 from conflictset.schemas import taxonomy as tx
-from conflictset.schemas.release import UNRESOLVED
+from conflictset.schemas.release import UNRESOLVED, FinalSentence, ReleaseAnnotation
+from conflictset.schemas.tables import read_table
 
 NONE_LABEL = tx.NO_EVENT
 
@@ -70,12 +70,9 @@ def _f(v, signed: bool = False) -> str:
 
 
 def _read_release(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    data = path / "data"
-    for name in ("sentences.parquet", "annotations.parquet"):
-        if not (data / name).is_file():
-            raise InputError(f"no data/{name}", file=str(path),
-                             fix="pass a directory written by `conflictset release`")
-    return pl.read_parquet(data / "sentences.parquet"), pl.read_parquet(data / "annotations.parquet")
+    fix = "pass a directory written by `conflictset release`"
+    return (read_table(path / "data" / "sentences.parquet", FinalSentence, fix=fix),
+            read_table(path / "data" / "annotations.parquet", ReleaseAnnotation, fix=fix))
 
 
 def _label() -> pl.Expr:

@@ -14,18 +14,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from conflictset.dataset.prelabel import SPAN_DTYPE
 from conflictset.dataset.stages import run_stage
 from conflictset.export.adjudicate import adjudicate, ties
 from conflictset.schemas import taxonomy as tx
+from conflictset.schemas.dtypes import columns
 from conflictset.schemas.release import Event, FinalSentence, ReleaseAnnotation, expected_interaction, looks_like_email
+from conflictset.schemas.spans import SPAN_DTYPE
 from conflictset.schemas.validation import ValidationFailed, validate
 
-ANNOTATION_COLUMNS = ("sentence_id", "task_id", "annotation_id", "annotator", "event_type", "sub_event_type",
-                      "spans", "lead_time", "was_cancelled", "ground_truth", "prelabel_version")
-#: published annotation columns; created_at/updated_at stay private (they profile people's working hours)
-RELEASE_ANNOTATION_COLUMNS = (*ANNOTATION_COLUMNS[:7], "lead_time", "was_cancelled", "ground_truth",
-                              "prediction_accepted", "prelabel_version")
 
 
 @dataclass
@@ -108,7 +104,7 @@ def build_events(sentences: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
             expected_interaction().alias("interaction"),
             pl.col("text").alias("notes"),
         )
-        .select(list(Event.to_schema().columns))
+        .select(columns(Event))
         .sort("sentence_id")
     )
 
@@ -122,8 +118,7 @@ def build_sentences(sentences: pl.DataFrame, final: pl.DataFrame) -> pl.DataFram
     labels = final.select("sentence_id", "event_type", "sub_event_type", "disorder_type",
                           pl.col("spans").fill_null(pl.lit([], dtype=SPAN_DTYPE)),
                           "label_source", "n_annotators", "agreement")
-    ordered = [*FinalSentence.to_schema().columns, "spans"]
-    return pre.join(labels, on="sentence_id", how="left").select(ordered).sort("sentence_id")
+    return pre.join(labels, on="sentence_id", how="left").select(columns(FinalSentence)).sort("sentence_id")
 
 
 def pseudonymise(annotators: pl.Series) -> dict[str, str]:
@@ -137,7 +132,7 @@ def pseudonymise(annotators: pl.Series) -> dict[str, str]:
 
 def build_annotations(annotations: pl.DataFrame | None, sentence_ids: pl.DataFrame) -> pl.DataFrame:
     if annotations is None:
-        annotations = pl.DataFrame(schema={c: pl.String for c in ANNOTATION_COLUMNS})
+        annotations = pl.DataFrame(schema={c: pl.String for c in columns(ReleaseAnnotation)})
     if "prediction_accepted" not in annotations.columns:
         annotations = annotations.with_columns(pl.lit(None, dtype=pl.Boolean).alias("prediction_accepted"))
     no_event = pl.col("event_type").is_null() | (pl.col("event_type") == tx.NO_EVENT)
@@ -152,7 +147,7 @@ def build_annotations(annotations: pl.DataFrame | None, sentence_ids: pl.DataFra
             pl.col("prediction_accepted").cast(pl.Boolean),
             pl.col("spans").cast(SPAN_DTYPE).fill_null(pl.lit([], dtype=SPAN_DTYPE)),
         )
-        .select(RELEASE_ANNOTATION_COLUMNS)
+        .select(columns(ReleaseAnnotation))  # created_at/updated_at stay private: they profile working hours
         .sort("sentence_id", "annotation_id")
     )
 

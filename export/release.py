@@ -7,16 +7,15 @@ builds the release tables, validates them (codebook consistency included), and w
     out/data/events.parquet  out/data/sentences.parquet  out/data/annotations.parquet
     out/README.md  out/croissant.json  out/report.html  out/manifest.json
 
-Deterministic: tables are sorted by stable keys and written by :func:`dataset.io.write_parquet`
+Deterministic: tables are sorted by stable keys and written by :func:`conflictset.dataset.io.write_parquet`
 (fixed settings); no file carries a wall-clock time, so the same inputs give the same bytes.
 Atomic: everything is written into a hidden temporary directory beside ``out`` and swapped in
 with renames; a failure (or a kill) leaves any previous release untouched, and the next run
-undoes whatever a killed run left beside ``out`` (:mod:`export.release_dir`).
+undoes whatever a killed run left beside ``out`` (:mod:`conflictset.dataset.staging`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -26,28 +25,20 @@ from pathlib import Path
 import polars as pl
 
 from conflictset import __version__
-from conflictset.dataset.errors import InputError
-from conflictset.dataset.io import _output_error, write_parquet
+from conflictset.dataset.io import output_error, sha256_file, write_parquet
 from conflictset.dataset.stages import run_stage
+from conflictset.dataset.staging import Staging, staged
+from conflictset.export import card, croissant, report
 from conflictset.export.acceptance import AcceptanceReport, acceptance
-from conflictset.export.adjudicate import adjudicate, ties
 from conflictset.export.agreement import AgreementReport, agreement
-from conflictset.export.publish import ANNOTATION_COLUMNS, publish
-from conflictset.export.release_dir import check_out, publishable, recover, staging, swap
+from conflictset.export.build_dir import fingerprints, quarantined, read_build, reviewer_votes
+from conflictset.export.publish import publish
+from conflictset.schemas.errors import InputError, OutputError
 from conflictset.schemas.release import SCHEMA_VERSION
 
 DATA_FILES = ("data/events.parquet", "data/sentences.parquet", "data/annotations.parquet")
-INPUT_FILES = ("sentences.parquet", "articles.parquet", "segments.parquet", "quarantine.parquet",
-               "annotations.parquet", "tasks.parquet", "annotation_quarantine.parquet",
-               "adjudications.parquet", "adjudication_tasks.parquet", "adjudication_quarantine.parquet")
 DEFAULT_LICENSE = "cc-by-4.0"
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
-
-SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "char_start", "char_end",
-                    "language", "role", "title", "source", "url", "published_at", "event_type",
-                    "sub_event_type", "disorder_type", "score", "fatalities", "actor1", "inter1", "actor2",
-                    "inter2", "location", "country", "event_date", "time_precision", "spans",
-                    "prelabel_version")
 
 
 @dataclass
@@ -82,84 +73,6 @@ class ReleaseSummary:
         return out
 
 
-# ---------------------------------------------------------------- inputs
-
-
-def _read(path: Path, required: tuple[str, ...]) -> pl.DataFrame:
-    try:
-        frame = pl.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 — any unreadable file is the user's input problem
-        raise InputError(f"cannot read Parquet ({type(exc).__name__}: {exc})", file=str(path),
-                         fix="rebuild it with `conflictset build` / `conflictset pull`") from None
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise InputError(f"missing column(s) {missing}", file=str(path),
-                         fix="it must be written by a current `conflictset build` or `pull`")
-    return frame
-
-
-def read_build(build_dir: str | os.PathLike) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    build = Path(build_dir)
-    sentences_path = build / "sentences.parquet"
-    if not sentences_path.is_file():
-        raise InputError("no sentences.parquet found", file=str(build),
-                         fix="pass the --out directory of `conflictset build`")
-    sentences = _read(sentences_path, SENTENCE_COLUMNS)
-    duplicated = sentences.filter(pl.col("sentence_id").is_duplicated())["sentence_id"].unique().sort()
-    if duplicated.len():
-        raise InputError(f"{duplicated.len()} sentence_id value(s) occur more than once, e.g. "
-                         f"{duplicated.head(3).to_list()}", file=str(sentences_path), field="sentence_id",
-                         fix="rebuild it with one `conflictset build` run (ids are unique per build)")
-    ann_path = build / "annotations.parquet"
-    annotations = _read(ann_path, ANNOTATION_COLUMNS) if ann_path.is_file() else None
-    return sentences, annotations
-
-
-def quarantined(build_dir: str | os.PathLike) -> dict[str, int]:
-    """Rows the build and the pull set aside (reported in the card, never silently dropped)."""
-    build = Path(build_dir)
-    return {f"{name.removesuffix('.parquet')}_rows": pl.scan_parquet(build / name).select(pl.len()).collect().item()
-            for name in ("quarantine.parquet", "annotation_quarantine.parquet", "adjudication_quarantine.parquet")
-            if (build / name).is_file()}
-
-
-def reviewer_votes(annotations: pl.DataFrame, build_dir: str | os.PathLike) -> pl.DataFrame:
-    """Annotations without the adjudicators' decisions: adjudicators see the reviewers' candidate
-    labels, so counting them would inflate agreement."""
-    adjudication_tasks = Path(build_dir) / "adjudication_tasks.parquet"
-    if not adjudication_tasks.is_file() or annotations is None:
-        return annotations
-    decided = pl.read_parquet(adjudication_tasks, columns=["task_id"])
-    return annotations.join(decided, on="task_id", how="anti")
-
-
-def load_ties(build_dir: str | os.PathLike) -> pl.DataFrame:
-    """The unresolved sentences of a build (``sentence_id, n_annotators, candidate_labels``).
-
-    For ``conflictset push --adjudicate``: these go back to Label Studio, where a ground-truth
-    annotation decides them at the next pull.
-    """
-    sentences, annotations = read_build(build_dir)
-    return ties(run_stage("adjudicate", adjudicate, sentences, annotations))
-
-
-def fingerprints(build_dir: str | os.PathLike) -> dict[str, dict]:
-    build = Path(build_dir)
-    return {name: {"sha256": sha256_file(build / name), "bytes": (build / name).stat().st_size}
-            for name in INPUT_FILES if (build / name).is_file()}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-# ---------------------------------------------------------------- tables
-
-
 # ---------------------------------------------------------------- writing
 
 
@@ -180,11 +93,12 @@ def release(build_dir: str | os.PathLike, version: str, out: str | os.PathLike, 
     if not _SEMVER.match(version):
         raise InputError(f"version {version!r} is not X.Y.Z", fix="use a semantic version such as 1.0.0")
     out = Path(out).absolute()
-    try:
-        recover(out)
-    except OSError as exc:
-        raise _output_error(out, exc) from None
-    check_out(out)
+    with staged(out, kind="release", tree=True) as stage:  # recovers what a killed release left
+        _check_out(out)
+        return _release(build_dir, version, stage, license)
+
+
+def _release(build_dir, version: str, stage: Staging, license: str) -> ReleaseSummary:
     sentences, annotations = read_build(build_dir)
     tables = run_stage("publish", publish, sentences, annotations)
     agree = agreement(reviewer_votes(tables.annotations, build_dir))
@@ -202,38 +116,42 @@ def release(build_dir: str | os.PathLike, version: str, out: str | os.PathLike, 
     facts = dict(version=version, license=license, tables=tables, agreement=agree, acceptance=accept,
                  counts=counts)
     try:
-        files = _write(out, build_dir, facts)
+        files = _write(stage, build_dir, facts)
     except OSError as exc:
-        raise _output_error(out, exc) from None
-    return ReleaseSummary(out, version, files, counts, agree, accept, tables.ties)
+        raise output_error(stage.target, exc) from None
+    stage.commit()
+    return ReleaseSummary(stage.target, version, files, counts, agree, accept, tables.ties)
 
 
-def _write(out: Path, build_dir, facts: dict) -> dict[str, dict]:
-    from conflictset.export import card, croissant, report  # noqa: PLC0415 — renderers only needed here
+def _check_out(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").is_file())):
+        raise OutputError(f"{out} exists and is not a conflictset release (no manifest.json); refusing to "
+                          "replace it — fix: choose an empty or new --out directory")
 
+
+def _write(stage: Staging, build_dir, facts: dict) -> dict[str, dict]:
+    """Every release file, written into the staging directory."""
     tables, version, license = facts["tables"], facts["version"], facts["license"]
-    with staging(out) as tmp:
-        files: dict[str, dict] = {}
-        for name, frame in zip(DATA_FILES, (tables.events, tables.sentences, tables.annotations)):
-            write_parquet(frame, tmp / name)
-            files[name] = file_entry(tmp / name, frame.height)
-        (tmp / "README.md").write_text(card.render(files=files, **facts), encoding="utf-8")
-        write_json(tmp / "croissant.json", croissant.render(files=files, **facts))
-        (tmp / "report.html").write_text(report.render(**facts), encoding="utf-8")
-        for name in ("README.md", "croissant.json", "report.html"):
-            files[name] = file_entry(tmp / name)
-        manifest = {
-            "name": "conflictset",
-            "version": version,
-            "schema_version": SCHEMA_VERSION,
-            "tool": {"name": "conflictset", "version": __version__},
-            "license": license,
-            "files": files,
-            "inputs": fingerprints(build_dir),
-            "counts": facts["counts"],
-            "figures": {"agreement": facts["agreement"].to_dict(), "acceptance": facts["acceptance"].to_dict()},
-        }
-        write_json(tmp / "manifest.json", manifest)
-        publishable(tmp)
-        swap(tmp, out)
+    tmp = stage.path
+    files: dict[str, dict] = {}
+    for name, frame in zip(DATA_FILES, (tables.events, tables.sentences, tables.annotations)):
+        write_parquet(frame, tmp / name)
+        files[name] = file_entry(tmp / name, frame.height)
+    (tmp / "README.md").write_text(card.render(files=files, **facts), encoding="utf-8")
+    write_json(tmp / "croissant.json", croissant.render(files=files, **facts))
+    (tmp / "report.html").write_text(report.render(**facts), encoding="utf-8")
+    for name in ("README.md", "croissant.json", "report.html"):
+        files[name] = file_entry(tmp / name)
+    manifest = {
+        "name": "conflictset",
+        "version": version,
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "conflictset", "version": __version__},
+        "license": license,
+        "files": files,
+        "inputs": fingerprints(build_dir),
+        "counts": facts["counts"],
+        "figures": {"agreement": facts["agreement"].to_dict(), "acceptance": facts["acceptance"].to_dict()},
+    }
+    write_json(tmp / "manifest.json", manifest)
     return files

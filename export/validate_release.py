@@ -9,7 +9,6 @@ table passes its schema. The report has one row per problem with a stable reason
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from dataclasses import dataclass
@@ -17,49 +16,12 @@ from pathlib import Path
 
 import polars as pl
 
-from conflictset.export.release import sha256_file
+from conflictset.dataset.io import sha256_file
+from conflictset.schemas.tables import TABLE_MODELS, model_for
 from conflictset.schemas.reasons import Reason
 from conflictset.schemas.validation import REPORT_SCHEMA, ValidationFailed, validate
 
 SCHEMA = {"file": pl.String(), **REPORT_SCHEMA}
-
-
-def _model(path: str):
-    module, name = path.rsplit(".", 1)
-    return getattr(importlib.import_module(module), name)
-
-
-def _sentence_model() -> str:
-    try:
-        importlib.import_module("conflictset.schemas.prelabel")
-        return "conflictset.schemas.prelabel.PrelabelledSentence"
-    except ModuleNotFoundError:
-        return "conflictset.schemas.pipeline.Sentence"
-
-
-def recognise(name: str, columns: list[str]) -> tuple[str, str] | None:
-    """(table name, model path) for a Parquet file, or None when it is not one of ours."""
-    stem = name.removesuffix(".parquet")
-    cols = set(columns)
-    if stem == "events":
-        return "events", "conflictset.schemas.release.Event"
-    if stem == "sentences":
-        if "label_source" in cols:
-            return "sentences", "conflictset.schemas.release.FinalSentence"
-        return "sentences", _sentence_model()
-    if stem == "annotations":
-        if "created_at" in cols:
-            return "annotations", "conflictset.schemas.annotations.Annotation"
-        return "annotations", "conflictset.schemas.release.ReleaseAnnotation"
-    if stem == "tasks":
-        return "tasks", "conflictset.schemas.annotations.Task"
-    if stem == "segments":
-        return "segments", "conflictset.schemas.pipeline.Segment"
-    if stem == "articles":
-        return "articles", "conflictset.schemas.pipeline.Article"
-    if stem.endswith("quarantine"):
-        return stem, "conflictset.schemas.pipeline.Quarantine"
-    return None
 
 
 @dataclass
@@ -104,16 +66,13 @@ def check_table(path: Path, label: str | None = None) -> pl.DataFrame:
         frame = pl.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 — unreadable is a finding, not a crash
         return _frame([_problem(label, Reason.BROKEN_PARQUET, f"cannot read Parquet: {type(exc).__name__}: {exc}")])
-    found = recognise(path.name, frame.columns)
-    if found is None:
+    model = model_for(path.name, frame.columns)
+    if model is None:
         return _frame([_problem(label, Reason.UNKNOWN_TABLE,
-                                f"{path.name} is not a conflictset table (events, sentences, annotations, tasks, "
-                                "segments, articles, quarantine)")])
-    table, model = found
-    if table == "articles" and "text" not in frame.columns and "clean_text" in frame.columns:
-        frame = frame.rename({"clean_text": "text"})  # a build's articles carry the cleaned text
+                                f"{path.name} is not a conflictset table ({', '.join(TABLE_MODELS)}, *quarantine)")])
+    table = path.name.removesuffix(".parquet")
     try:
-        validate(frame, _model(model), table=table, stage="validate")
+        validate(frame, model, table=table, stage="validate")
     except ValidationFailed as exc:
         return exc.report.select(pl.lit(label).alias("file"), *REPORT_SCHEMA)
     return _frame([])

@@ -11,12 +11,10 @@ import pandera.polars as pa
 import polars as pl
 
 from conflictset.schemas.reasons import Reason
+from conflictset.schemas.spans import SPAN_STRUCT
 from conflictset.schemas.taxonomy import EVENT_TYPES, PARENT_OF, SUB_EVENT_TYPE_NAMES
 
 TASK_STATUSES = ("annotated", "unannotated", "skipped")
-SPAN_LABELS = ("ACTOR", "LOCATION", "FATALITIES", "DATE")
-#: spans as in sentences.parquet: offsets into the sentence text, Python code points
-SPAN_STRUCT = pl.Struct({"label": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String})
 ANNOTATOR_PATTERN = r"^ann-[0-9a-f]{10}$"
 
 
@@ -71,3 +69,14 @@ class Task(pa.DataFrameModel):
         expected = (pl.when(n == 0).then(pl.lit("unannotated"))
                     .when(n == c).then(pl.lit("skipped")).otherwise(pl.lit("annotated")))
         return data.lazyframe.select((pl.col("status") == expected) & (c <= n))
+
+
+class PushLedger(pa.DataFrameModel):
+    """``pushed.parquet`` in a build directory: which task each pushed sentence became."""
+
+    project_id: int
+    sentence_id: str
+    task_id: int
+
+    class Config:
+        strict = True

@@ -1,7 +1,7 @@
 """pandera models (polars backend) for the build stages: articles, segments, sentences, quarantine.
 
 Validate collected DataFrames (``Model.validate(df, lazy=True)``), never LazyFrames: a LazyFrame
-only gets schema-level checks. Use :func:`schemas.validation.validate` which turns failures
+only gets schema-level checks. Use :func:`conflictset.schemas.validation.validate` which turns failures
 into a report with stable reason codes.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 import pandera.polars as pa
-from pandera.typing.polars import Series  # noqa: F401  (re-exported for models)
-
+from conflictset.schemas.dtypes import dtypes
 from conflictset.schemas.reasons import Reason
 
 SEGMENT_ROLES = ("headline", "body", "caption", "credit", "heading", "boilerplate", "related")
@@ -18,16 +17,15 @@ SEGMENT_ROLES = ("headline", "body", "caption", "credit", "heading", "boilerplat
 SENTENCE_ROLES = ("headline", "body", "caption")
 STAGES = (
     "ingest", "clean", "segment", "prelabel", "to_label_studio", "from_label_studio",
-    "adjudicate", "validate", "publish",
+    "adjudicate", "events", "validate", "publish",
 )
 
 
-class Article(pa.DataFrameModel):
-    """One ingested article; ``text`` is the normalised raw text (NFC, LF line ends)."""
+class ArticleMeta(pa.DataFrameModel):
+    """What an article carries besides its text (shared by the ingested and the built article)."""
 
     article_id: str = pa.Field(unique=True, str_length={"min_value": 1})
     title: str = pa.Field(nullable=True)
-    text: str = pa.Field(str_length={"min_value": 1})
     url: str = pa.Field(nullable=True)
     source: str = pa.Field(nullable=True)
     published_at: pl.Date = pa.Field(nullable=True)
@@ -38,6 +36,21 @@ class Article(pa.DataFrameModel):
     class Config:
         strict = False
         coerce = False
+
+
+class Article(ArticleMeta):
+    """One ingested article (stage ``ingest``); ``text`` is the normalised raw text (NFC, LF line ends)."""
+
+    text: str = pa.Field(str_length={"min_value": 1})
+
+
+class BuiltArticle(ArticleMeta):
+    """A row of ``articles.parquet``: the article after cleaning and segmenting. ``clean_text`` is the
+    kept segments joined with blank lines; ``language`` is the resolved one (declared, else detected)."""
+
+    clean_text: str
+    n_segments: int = pa.Field(ge=0)
+    n_sentences: int = pa.Field(ge=0)
 
 
 class Segment(pa.DataFrameModel):
@@ -65,8 +78,8 @@ class Segment(pa.DataFrameModel):
         )
 
 
-class Sentence(pa.DataFrameModel):
-    """A sentence; offsets index the cleaned article text (``articles.parquet`` ``clean_text``)."""
+class SegmentedSentence(pa.DataFrameModel):
+    """A sentence as the segmenter finds it; offsets index the cleaned article text (``clean_text``)."""
 
     article_id: str
     sentence_id: str = pa.Field(unique=True)
@@ -76,12 +89,6 @@ class Sentence(pa.DataFrameModel):
     char_end: int = pa.Field(ge=1)
     language: str = pa.Field(str_length={"min_value": 2, "max_value": 3})
     role: str = pa.Field(isin=SENTENCE_ROLES)
-    title: str = pa.Field(nullable=True)
-    source: str = pa.Field(nullable=True)
-    url: str = pa.Field(nullable=True)
-    published_at: pl.Date = pa.Field(nullable=True)
-    prev_text: str = pa.Field(nullable=True)
-    next_text: str = pa.Field(nullable=True)
 
     class Config:
         strict = False
@@ -91,6 +98,18 @@ class Sentence(pa.DataFrameModel):
         return data.lazyframe.select(
             (pl.col("char_end") - pl.col("char_start")) == pl.col("text").str.len_chars()
         )
+
+
+class Sentence(SegmentedSentence):
+    """A row of ``sentences.parquet`` before pre-labelling: the sentence, its article's metadata and
+    the neighbouring sentences (context for reviewers)."""
+
+    title: str = pa.Field(nullable=True)
+    source: str = pa.Field(nullable=True)
+    url: str = pa.Field(nullable=True)
+    published_at: pl.Date = pa.Field(nullable=True)
+    prev_text: str = pa.Field(nullable=True)
+    next_text: str = pa.Field(nullable=True)
 
 
 class Quarantine(pa.DataFrameModel):
@@ -108,16 +127,8 @@ class Quarantine(pa.DataFrameModel):
         strict = True
 
 
-QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
-    "stage": pl.String(),
-    "source_file": pl.String(),
-    "source_row": pl.Int64(),
-    "field": pl.String(),
-    "reason": pl.String(),
-    "message": pl.String(),
-    "raw": pl.String(),
-}
-
-
-def empty_quarantine() -> pl.DataFrame:
-    return pl.DataFrame(schema=QUARANTINE_SCHEMA)
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = dtypes(Quarantine)
+#: the columns a stage adds to a row it rejects (the rest of the quarantine row says where it came from)
+REJECT_COLUMNS = ("reason", "field", "message", "raw")
+#: what ``ingest`` gives back: articles, and rejected records marked by a non-null ``reason``
+INGESTED_SCHEMA: dict[str, pl.DataType] = {**dtypes(Article), **{c: QUARANTINE_SCHEMA[c] for c in REJECT_COLUMNS}}

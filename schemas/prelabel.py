@@ -1,5 +1,5 @@
-"""pandera model of a pre-labelled sentence: :class:`schemas.pipeline.Sentence` plus the columns
-of ``dataset.prelabel.PRELABEL_COLUMNS``.
+"""pandera model of a pre-labelled sentence: :class:`Sentence` plus the pre-label columns
+(:data:`PRELABEL_COLUMNS`, derived from the model: the one source of their dtypes).
 
 Checks: labels from the taxonomy (event_type, sub_event_type, disorder_type, inter1/inter2), the
 hierarchy (sub-event type belongs to the event type; both null for no event), disorder_type
@@ -13,12 +13,12 @@ from __future__ import annotations
 import polars as pl
 import pandera.polars as pa
 
+from conflictset.schemas.dtypes import dtypes
 from conflictset.schemas.pipeline import Sentence
 from conflictset.schemas.reasons import Reason
+from conflictset.schemas.spans import SPAN_DTYPE, SPAN_LABELS
 from conflictset.schemas.taxonomy import (DISORDER_OF, DISORDER_TYPES, EVENT_TYPES, INTER_NAMES, PARENT_OF,
                               SUB_EVENT_TYPE_NAMES)
-
-SPAN_LABELS = ("ACTOR", "LOCATION", "FATALITIES", "DATE")
 
 
 # The span checks stay row-level where they can: exploding the spans next to the sentence text
@@ -49,7 +49,7 @@ class PrelabelledSentence(Sentence):
     country: str = pa.Field(nullable=True)
     event_date: pl.Date = pa.Field(nullable=True)
     time_precision: pl.Int8 = pa.Field(nullable=True, ge=1, le=3)
-    spans: pl.List(pl.Struct({"label": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String})) = pa.Field()
+    spans: SPAN_DTYPE = pa.Field()
     prelabel_version: str = pa.Field(str_length={"min_value": 1})
 
     class Config:
@@ -97,3 +97,8 @@ class PrelabelledSentence(Sentence):
     @pa.dataframe_check(error=Reason.UNKNOWN_LABEL.value)
     def span_labels_known(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select(_all_spans(_field("label").is_in(list(SPAN_LABELS))))
+
+
+#: the columns pre-labelling adds to a sentence, with their dtypes
+PRELABEL_COLUMNS: dict[str, pl.DataType] = {
+    name: dtype for name, dtype in dtypes(PrelabelledSentence).items() if name not in dtypes(Sentence)}

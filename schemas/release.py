@@ -15,6 +15,7 @@ import pandera.polars as pa
 from conflictset.schemas import taxonomy as tx
 from conflictset.schemas.pipeline import SENTENCE_ROLES
 from conflictset.schemas.reasons import Reason
+from conflictset.schemas.spans import SPAN_DTYPE
 
 #: where a final label came from (see export/adjudicate.py)
 LABEL_SOURCES = ("prelabel", "annotator", "consensus", "adjudicated")
@@ -129,9 +130,10 @@ class FinalSentence(pa.DataFrameModel):
     prelabel_sub_event_type: str = pa.Field(nullable=True, isin=tx.SUB_EVENT_TYPE_NAMES)
     prelabel_score: float = pa.Field(nullable=True)
     prelabel_version: str = pa.Field(nullable=True)
+    spans: SPAN_DTYPE
 
     class Config:
-        strict = False  # spans (list of structs) is checked by dtype in the release builder
+        strict = False
 
     @pa.dataframe_check(error=Reason.HIERARCHY_MISMATCH.value)
     def final_label_follows_hierarchy(cls, data) -> pl.LazyFrame:
@@ -156,6 +158,26 @@ class FinalSentence(pa.DataFrameModel):
             (pl.col("label_source") != UNRESOLVED) | pl.col("event_type").is_null())
 
 
+class AdjudicatedLabel(pa.DataFrameModel):
+    """Stage ``adjudicate``: the final label of every sentence and how it was reached."""
+
+    sentence_id: str = pa.Field(unique=True)
+    event_type: str = pa.Field(nullable=True, isin=tx.EVENT_TYPES)
+    sub_event_type: str = pa.Field(nullable=True, isin=tx.SUB_EVENT_TYPE_NAMES)
+    disorder_type: str = pa.Field(nullable=True, isin=tx.DISORDER_TYPES)
+    spans: SPAN_DTYPE = pa.Field(nullable=True)
+    label_source: str = pa.Field(isin=(*LABEL_SOURCES, UNRESOLVED))
+    n_annotators: int = pa.Field(ge=0)
+    agreement: bool = pa.Field(nullable=True)
+    #: the annotation that decided the label (ground truth or adjudication), else null
+    decided_by: int = pa.Field(nullable=True)
+    #: the competing labels of an unresolved tie
+    candidate_labels: pl.List(pl.String) = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+
+
 class ReleaseAnnotation(pa.DataFrameModel):
     """One reviewer annotation, with a pseudonymous annotator (never an e-mail address)."""
 
@@ -165,6 +187,7 @@ class ReleaseAnnotation(pa.DataFrameModel):
     annotator: str = pa.Field(nullable=True, str_length={"min_value": 1})  # null: deleted user
     event_type: str = pa.Field(nullable=True, isin=tx.EVENT_TYPES)
     sub_event_type: str = pa.Field(nullable=True, isin=tx.SUB_EVENT_TYPE_NAMES)
+    spans: SPAN_DTYPE
     lead_time: float = pa.Field(nullable=True, ge=0)
     was_cancelled: bool
     ground_truth: bool

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 import pandera.errors as pa_errors
 
+from conflictset.schemas.errors import ConflictsetError
 from conflictset.schemas.reasons import Reason
 
 REPORT_SCHEMA = {
@@ -24,8 +25,10 @@ REPORT_SCHEMA = {
 _TAXONOMY_COLUMNS = {"event_type", "sub_event_type", "disorder_type", "inter1", "inter2"}
 
 
-class ValidationFailed(Exception):
+class ValidationFailed(ConflictsetError):
     """A frame broke its schema; ``report`` lists every failure with a reason code."""
+
+    exit_code = 4
 
     def __init__(self, table: str, report: pl.DataFrame, stage: str | None = None):
         self.table = table

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from conflictset.cli import handle_errors, main
+from conflictset.cli.app import handle_errors, main
+from conflictset.cli.progress import progress_bar
+from conflictset.dataset.build import build
+
+#: inputs smaller than this finish before a progress bar is worth drawing
+PROGRESS_MIN_BYTES = 4 << 20
 
 
 @main.command("build")
@@ -26,8 +31,6 @@ def build_command(inputs: tuple[Path, ...], out: Path, no_prelabel: bool, batch_
     Reads .txt, .html/.htm, .jsonl/.ndjson, .csv and .parquet (folders recursively); bad records
     go to quarantine.parquet with a reason code and the rest still builds.
     """
-    from conflictset.dataset.build import build
-
-    summary = build(list(inputs), out, prelabel=not no_prelabel, batch_size=batch_size,
-                    progress=not no_progress)
+    with progress_bar("building", not no_progress, unit="bytes", min_total=PROGRESS_MIN_BYTES) as progress:
+        summary = build(list(inputs), out, prelabel=not no_prelabel, batch_size=batch_size, progress=progress)
     click.echo("\n".join(summary.lines()))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from conflictset.cli import handle_errors, main
+from conflictset.cli.app import handle_errors, main
+from conflictset.demo import run_demo
 
 
 @main.command()
@@ -16,8 +17,6 @@ from conflictset.cli import handle_errors, main
 @handle_errors
 def demo(out: str, studio: bool, project: str) -> None:
     """Build the sample corpus, push it to a local Label Studio, pull and release."""
-    from conflictset.demo import run_demo
-
     result = run_demo(out, studio=studio, project=project, say=lambda s: click.echo(f"• {s}", err=True))
     for line in result.lines:
         click.echo(line)

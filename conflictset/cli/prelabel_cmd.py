@@ -9,7 +9,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from conflictset.cli import handle_errors, main
+from conflictset.cli.app import handle_errors, main
+from conflictset.dataset.prelabel.evaluate import evaluate
+from conflictset.dataset.prelabel.report import rules_report
 
 
 def _console() -> Console:
@@ -32,8 +34,6 @@ def _table(title: str, columns: list[str], rows: list[list]) -> Table:
 @handle_errors
 def evaluate_cmd(gold: str, as_json: bool) -> None:
     """Score the pre-labeller on a gold TSV/JSONL/Parquet (text, event_type, sub_event_type)."""
-    from conflictset.dataset.prelabel.evaluate import evaluate
-
     result = evaluate(gold)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -61,8 +61,6 @@ def evaluate_cmd(gold: str, as_json: bool) -> None:
 @handle_errors
 def rules_report_cmd(source: str, as_json: bool) -> None:
     """Per-rule coverage, overlap and conflict over a build dir or sentences Parquet."""
-    from conflictset.dataset.prelabel.report import rules_report
-
     result = rules_report(source)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import click
 
-from conflictset.cli import fail, handle_errors, main
+from conflictset.cli.app import fail, handle_errors, main
+from conflictset.export.diff import diff
+from conflictset.export.release import release
+from conflictset.export.validate_release import validate_path
 from conflictset.schemas.validation import ValidationFailed
 
 
@@ -28,8 +31,6 @@ def release_command(build_dir: Path, version: str, out: Path, license_: str) -> 
     Writes data/{events,sentences,annotations}.parquet, README.md, croissant.json,
     report.html and manifest.json.
     """
-    from conflictset.export.release import release
-
     try:
         summary = release(build_dir, version, out, license=license_)
     except ValidationFailed as exc:
@@ -44,8 +45,6 @@ def release_command(build_dir: Path, version: str, out: Path, license_: str) -> 
 @handle_errors
 def diff_command(old: Path, new: Path, as_json: bool) -> None:
     """Sentences added, removed and relabelled from release OLD to NEW, with agreement and acceptance deltas."""
-    from conflictset.export.diff import diff
-
     result = diff(old, new)
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if as_json else "\n".join(result.lines()))
 
@@ -59,8 +58,6 @@ def validate_command(path: Path, as_json: bool) -> None:
 
     Exit code 0 when everything is valid, 4 when problems were found (each with a reason code).
     """
-    from conflictset.export.validate_release import validate_path
-
     report = validate_path(path)
     click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else "\n".join(report.lines()))
     if not report.ok:

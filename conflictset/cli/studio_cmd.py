@@ -6,7 +6,14 @@ import json
 
 import click
 
-from conflictset.cli import handle_errors, main
+from conflictset.cli.app import handle_errors, main
+from conflictset.cli.progress import progress_bar
+from conflictset.export.label_studio import server
+from conflictset.export.label_studio.config import label_config
+from conflictset.export.label_studio.credentials import CREDENTIALS_FILE, load_or_create, studio_dir
+from conflictset.export.label_studio.pull import ADJUDICATION_FILES, REVIEW_FILES, pull
+from conflictset.export.label_studio.push import push, push_adjudication
+from conflictset.schemas.errors import InputError
 
 
 @main.group()
@@ -18,8 +25,6 @@ def studio() -> None:
 @handle_errors
 def studio_install() -> None:
     """Install the pinned Label Studio into .studio/venv (fast when already installed)."""
-    from conflictset.export.label_studio import server
-
     exe = server.install(log=lambda msg: click.echo(msg, err=True))
     click.echo(f"Label Studio {server.LABEL_STUDIO_VERSION} is installed ({exe})")
 
@@ -30,9 +35,6 @@ def studio_install() -> None:
 @handle_errors
 def studio_start(port: int) -> None:
     """Start the local server, wait until it is healthy, print the URL and login."""
-    from conflictset.export.label_studio import server
-    from conflictset.export.label_studio.credentials import CREDENTIALS_FILE, load_or_create, studio_dir
-
     server.install(log=lambda msg: click.echo(msg, err=True))
     if not server.status()["healthy"]:
         click.echo("starting Label Studio (the very first start sets up its database: ~30 s)…", err=True)
@@ -48,8 +50,6 @@ def studio_start(port: int) -> None:
 @handle_errors
 def studio_stop() -> None:
     """Stop the local server."""
-    from conflictset.export.label_studio import server
-
     info = server.stop()
     click.echo(f"stopped Label Studio at {info.url} (pid {info.pid})" if info
                else "no local Label Studio is running")
@@ -60,8 +60,6 @@ def studio_stop() -> None:
 @handle_errors
 def studio_status(as_json: bool) -> None:
     """Show whether the local server is installed, running and healthy."""
-    from conflictset.export.label_studio import server
-
     state = server.status()
     if as_json:
         click.echo(json.dumps(state))
@@ -77,8 +75,6 @@ def studio_status(as_json: bool) -> None:
 @handle_errors
 def studio_config() -> None:
     """Print the labelling config generated from the taxonomy (paste it to restore a project)."""
-    from conflictset.export.label_studio.config import label_config
-
     click.echo(label_config(), nl=False)
 
 
@@ -104,16 +100,13 @@ def push_cmd(build_dir, project, adjudicate, min_score, limit, language, order, 
     Every pushed task is recorded in BUILD_DIR/pushed.parquet, so a pull can report tasks
     deleted in Label Studio.
     """
-    from conflictset.dataset.errors import InputError
-    from conflictset.export.label_studio.push import push, push_adjudication
-
     if adjudicate:
         chosen = [name for name, value in (("--min-score", min_score), ("--limit", limit),
                                            ("--language", language)) if value is not None]
         if chosen or order != "document":
             raise InputError(f"{', '.join(chosen) or '--order'} cannot be combined with --adjudicate",
                              fix="every tie is pushed; drop the filter")
-        with _progress(not no_progress) as progress:
+        with progress_bar("pushing", not no_progress) as progress:
             result = push_adjudication(build_dir, project, batch_size=batch_size, progress=progress)
         if not result.selected:
             click.echo("no ties: every reviewed sentence has a final label; nothing to adjudicate")
@@ -126,7 +119,7 @@ def push_cmd(build_dir, project, adjudicate, min_score, limit, language, order, 
     if not project:
         raise InputError("--project is required (the Label Studio project title)", field="--project",
                          fix='add --project "My review"')
-    with _progress(not no_progress) as progress:
+    with progress_bar("pushing", not no_progress) as progress:
         result = push(build_dir, project, min_score=min_score, limit=limit, language=language,
                       order=order, batch_size=batch_size, progress=progress)
     click.echo(f"pushed {result.pushed} new task(s) in {result.batches} batch(es); "
@@ -154,8 +147,6 @@ def pull_cmd(project, out, from_file, salt, pushed, allow_config_change) -> None
     """Export annotations into OUT/annotations.parquet, tasks.parquet, annotation_quarantine.parquet
     (an adjudication project: adjudications.parquet, adjudication_tasks.parquet,
     adjudication_quarantine.parquet, and its decisions merged into annotations.parquet)."""
-    from conflictset.export.label_studio.pull import ADJUDICATION_FILES, REVIEW_FILES, pull
-
     result = pull(project, out, from_file=from_file, salt=salt, pushed=pushed,
                   allow_config_change=allow_config_change)
     click.echo(result.summary())
@@ -163,27 +154,3 @@ def pull_cmd(project, out, from_file, salt, pushed, allow_config_change) -> None
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.counts["quarantine_reasons"].items()))
         name = (ADJUDICATION_FILES if result.adjudication else REVIEW_FILES)["quarantine"]
         click.echo(f"quarantined ({reasons}): see {out}/{name}", err=True)
-
-
-class _progress:
-    """A rich progress bar on stderr fed by the library's ``progress(done, total)`` callback."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._bar = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self._bar = Progress("pushing", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                             console=Console(stderr=True), transient=True)
-        self._bar.start()
-        task = self._bar.add_task("push", total=None)
-        return lambda done, total: self._bar.update(task, completed=done, total=total)
-
-    def __exit__(self, *exc):
-        if self._bar is not None:
-            self._bar.stop()

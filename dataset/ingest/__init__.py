@@ -23,10 +23,11 @@ import polars as pl
 from conflictset.dataset.ingest.decode import MAX_RECORD_BYTES
 from conflictset.dataset.ingest.discover import EXTENSIONS, FORMATS, discover, format_of
 from conflictset.dataset.ingest.readers import RAW_SCHEMA, READERS
-from conflictset.dataset.ingest.records import OUTPUT_SCHEMA, DuplicateIds, normalise_batch
+from conflictset.dataset.ingest.records import DuplicateIds, normalise_batch
+from conflictset.schemas.pipeline import INGESTED_SCHEMA
 
 __all__ = ["discover", "ingest", "iter_ingest", "DEFAULT_BATCH_BYTES", "EXTENSIONS", "FORMATS", "MAX_RECORD_BYTES",
-           "OUTPUT_SCHEMA", "format_of"]
+           "format_of"]
 
 
 #: article text per batch. Memory in flight is about 50× a batch's text (three batches in the
@@ -117,5 +118,5 @@ def ingest(sources: pl.DataFrame) -> pl.DataFrame:
     (all null on good rows)."""
     batches = list(iter_ingest(sources))
     if not batches:
-        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+        return pl.DataFrame(schema=INGESTED_SCHEMA)
     return pl.concat(batches, how="vertical")

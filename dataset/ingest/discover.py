@@ -14,7 +14,7 @@ from typing import Iterator, Sequence
 
 import polars as pl
 
-from conflictset.dataset.errors import InputError
+from conflictset.schemas.errors import InputError
 from conflictset.schemas.pipeline import QUARANTINE_SCHEMA
 from conflictset.schemas.reasons import Reason
 

@@ -14,17 +14,9 @@ import polars as pl
 
 from conflictset.dataset.ingest.decode import MAX_RECORD_BYTES
 from conflictset.dataset.ingest.readers import FIELDS, RAW_SCHEMA, html_record
+from conflictset.schemas.pipeline import INGESTED_SCHEMA
 from conflictset.schemas.reasons import Reason
 
-ARTICLE_COLUMNS = ("article_id", "title", "text", "url", "source", "published_at", "language",
-                   "source_file", "source_row")
-REJECT_COLUMNS = ("reason", "field", "message", "raw")
-OUTPUT_SCHEMA: dict[str, pl.DataType] = {
-    "article_id": pl.String(), "title": pl.String(), "text": pl.String(), "url": pl.String(),
-    "source": pl.String(), "published_at": pl.Date(), "language": pl.String(),
-    "source_file": pl.String(), "source_row": pl.Int64(),
-    "reason": pl.String(), "field": pl.String(), "message": pl.String(), "raw": pl.String(),
-}
 #: ISO 8601 date, optionally with a time and zone; we keep the calendar date as written
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
 
@@ -205,7 +197,7 @@ class DuplicateIds:
                 missing, ["a" + hashlib.sha256(t.encode("utf-8")).hexdigest()[:16] for t in texts])
             frame = frame.with_columns(ids.alias("article_id"))
         if not good.any():
-            return frame.select(list(OUTPUT_SCHEMA))
+            return frame.select(list(INGESTED_SCHEMA))
         for name in frame.filter(good).get_column("source_file").unique(maintain_order=True).to_list():
             self._files.setdefault(name, len(self._files))
         rows = (frame.with_row_index("_i").filter(good).select(
@@ -249,4 +241,4 @@ class DuplicateIds:
                 pl.when(mask).then(pl.col("text")).otherwise(pl.col("raw")).alias("raw"),
                 pl.when(mask).then(None).otherwise(pl.col("text")).alias("text"),
             )
-        return frame.select(list(OUTPUT_SCHEMA))
+        return frame.select(list(INGESTED_SCHEMA))

@@ -1,6 +1,7 @@
 """Stage ``prelabel``: a rule-based ACLED guess for every sentence, with spans.
 
-``prelabel(sentences)`` adds the columns of :data:`PRELABEL_COLUMNS` (dtype source of truth).
+``prelabel(sentences)`` adds the columns of
+:data:`conflictset.schemas.prelabel.PRELABEL_COLUMNS` (derived from the pandera model).
 Pipeline: vectorised lexicon matching (:mod:`.matcher`) → labelling functions (:mod:`.rules`)
 → one decision per sentence (:mod:`.decide`, where the precedence and score are documented)
 → spans for actors, places, fatalities and dates (:mod:`.spans`).
@@ -14,29 +15,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
+
 PRELABEL_VERSION = "rules-1.0.0"
-
-SPAN_DTYPE = pl.List(pl.Struct({"label": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String}))
-SPAN_LABELS = ("ACTOR", "LOCATION", "FATALITIES", "DATE")
-
-PRELABEL_COLUMNS: dict[str, pl.DataType] = {
-    "event_type": pl.String(),
-    "sub_event_type": pl.String(),
-    "disorder_type": pl.String(),
-    "score": pl.Float64(),
-    "evidence": pl.List(pl.String),
-    "fatalities": pl.Int64(),
-    "actor1": pl.String(),
-    "inter1": pl.String(),
-    "actor2": pl.String(),
-    "inter2": pl.String(),
-    "location": pl.String(),
-    "country": pl.String(),
-    "event_date": pl.Date(),
-    "time_precision": pl.Int8(),
-    "spans": SPAN_DTYPE,
-    "prelabel_version": pl.String(),
-}
 
 REQUIRED_INPUT = ("text", "language", "role")
 
@@ -48,4 +29,4 @@ def prelabel(sentences: pl.DataFrame) -> pl.DataFrame:
     return run(sentences)
 
 
-__all__ = ["prelabel", "PRELABEL_VERSION", "PRELABEL_COLUMNS", "SPAN_DTYPE", "SPAN_LABELS"]
+__all__ = ["prelabel", "PRELABEL_VERSION", "PRELABEL_COLUMNS"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from conflictset.dataset.errors import InputError
+from conflictset.schemas.errors import InputError
 from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, PARENT_OF, SUB_EVENT_TYPE_NAMES
 
 BUCKETS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)

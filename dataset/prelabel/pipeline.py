@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from conflictset.dataset.errors import InputError
-from conflictset.dataset.prelabel import PRELABEL_COLUMNS, PRELABEL_VERSION, REQUIRED_INPUT
+from conflictset.schemas.errors import InputError
+from conflictset.dataset.prelabel import PRELABEL_VERSION, REQUIRED_INPUT
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 from conflictset.dataset.prelabel.decide import decide
 from conflictset.dataset.prelabel.matcher import ROW, match, prepare
 from conflictset.dataset.prelabel.spans import extract

@@ -23,28 +23,21 @@ from pathlib import Path
 
 import polars as pl
 
-from conflictset.dataset.errors import InputError
 from conflictset.dataset.prelabel.decide import ORDERED_RULES, decide, factor
 from conflictset.dataset.prelabel.matcher import ROW, match, prepare
+from conflictset.schemas.pipeline import Sentence
+from conflictset.schemas.tables import read_table
 from conflictset.schemas.taxonomy import PARENT_OF
 
 REQUIRED = ("text", "language")
 
 
 def load_sentences(path: str | Path) -> pl.DataFrame:
+    """The sentences of a build directory, or of a sentences Parquet file."""
     path = Path(path)
     target = path / "sentences.parquet" if path.is_dir() else path
-    if not target.exists():
-        raise InputError(f"no sentences found at {target}", file=str(path),
-                         fix="give a build directory (with sentences.parquet) or a sentences Parquet file")
-    try:
-        frame = pl.read_parquet(target)
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"cannot read {target}: {exc}", file=str(target)) from None
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise InputError(f"missing column(s) {missing}; found {frame.columns}", file=str(target),
-                         fix="pass the sentences.parquet written by `conflictset build`")
+    frame = read_table(target, Sentence, need=REQUIRED,
+                       fix="give a build directory (with sentences.parquet) or a sentences Parquet file")
     if "role" not in frame.columns:
         frame = frame.with_columns(pl.lit("body").alias("role"))
     return frame

@@ -20,7 +20,8 @@ import functools
 
 import polars as pl
 
-from conflictset.dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
+from conflictset.schemas.spans import SPAN_DTYPE
 from conflictset.dataset.prelabel.dates import KIND_GROUPS
 from conflictset.dataset.prelabel.dates_vec import date_spans
 from conflictset.dataset.prelabel.fatalities_vec import fatalities_frame

@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from xml.sax.saxutils import quoteattr
 
-from conflictset.schemas.annotations import SPAN_LABELS
+from conflictset.schemas.spans import SPAN_LABELS
 from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, subs_of
 
 #: names of the controls and objects in the config; the task/result mapping uses them

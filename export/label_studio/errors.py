@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conflictset.dataset.errors import ConflictsetError, InputError
+from conflictset.schemas.errors import ConflictsetError, InputError
 
 
 class StudioError(ConflictsetError):

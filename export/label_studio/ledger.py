@@ -13,11 +13,14 @@ from pathlib import Path
 
 import polars as pl
 
-from conflictset.dataset.errors import InputError
 from conflictset.dataset.io import write_parquet
+from conflictset.schemas.annotations import PushLedger
+from conflictset.schemas.dtypes import dtypes
+from conflictset.schemas.errors import InputError
+from conflictset.schemas.tables import read_table
 
 LEDGER_FILE = "pushed.parquet"
-SCHEMA = {"project_id": pl.Int64(), "sentence_id": pl.String(), "task_id": pl.Int64()}
+SCHEMA = dtypes(PushLedger)
 
 
 def empty() -> pl.DataFrame:
@@ -29,12 +32,13 @@ def read(path: str | Path) -> pl.DataFrame:
     path = Path(path)
     if not path.is_file():
         return empty()
+    fix = "delete it; the next `conflictset push` rebuilds it from the server"
+    frame = read_table(path, PushLedger, fix=fix)
     try:
-        frame = pl.read_parquet(path)
         return frame.select([pl.col(c).cast(t, strict=True) for c, t in SCHEMA.items()])
-    except Exception as exc:  # noqa: BLE001 — a corrupt or foreign file is an input problem
+    except pl.exceptions.PolarsError as exc:  # a foreign file with other dtypes
         raise InputError(f"cannot read the push ledger ({type(exc).__name__}: {exc})", file=str(path),
-                         fix="delete it; the next `conflictset push` rebuilds it from the server") from None
+                         fix=fix) from None
 
 
 def record(path: str | Path, project_id: int, sentence_ids: list[str], task_ids: list[int]) -> pl.DataFrame:

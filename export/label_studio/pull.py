@@ -19,11 +19,8 @@ names in the export are never written.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,36 +30,28 @@ from typing import NamedTuple
 
 import polars as pl
 
-from conflictset.dataset.errors import InputError
-from conflictset.dataset.io import _output_error, pid_alive, write_parquet
-from conflictset.dataset.prelabel import SPAN_DTYPE
+from conflictset.schemas.errors import InputError
+from conflictset.dataset.io import write_parquet
+from conflictset.dataset.staging import staged
 from conflictset.dataset.stages import run_stage
 from conflictset.export.label_studio import config as cfg
 from conflictset.export.label_studio import ledger
 from conflictset.export.label_studio.client import StudioClient, connect
 from conflictset.export.label_studio.errors import StudioServerError
 from conflictset.export.label_studio.push import adjudicated_project, check_config, project_salt
-from conflictset.schemas.annotations import SPAN_LABELS, Annotation, Task
+from conflictset.schemas.annotations import Annotation, Task
+from conflictset.schemas.dtypes import dtypes
 from conflictset.schemas.pipeline import QUARANTINE_SCHEMA, Quarantine
 from conflictset.schemas.reasons import Reason
+from conflictset.schemas.spans import SPAN_LABELS
+from conflictset.schemas.tables import read_table
 from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, PARENT_OF
 from conflictset.schemas.validation import validate
 
 STAGE = "from_label_studio"
 EXPORT_SCHEMA = {"source_row": pl.Int64(), "raw": pl.String()}
-ANNOTATION_SCHEMA = {
-    "sentence_id": pl.String(), "task_id": pl.Int64(), "annotation_id": pl.Int64(),
-    "annotator": pl.String(), "event_type": pl.String(), "sub_event_type": pl.String(),
-    "spans": SPAN_DTYPE, "lead_time": pl.Float64(), "was_cancelled": pl.Boolean(),
-    "ground_truth": pl.Boolean(), "created_at": pl.Datetime("us", "UTC"),
-    "updated_at": pl.Datetime("us", "UTC"), "prediction_accepted": pl.Boolean(),
-    "prelabel_version": pl.String(),
-}
-TASK_SCHEMA = {
-    "task_id": pl.Int64(), "sentence_id": pl.String(), "project_id": pl.Int64(),
-    "status": pl.String(), "n_annotations": pl.Int64(), "n_cancelled": pl.Int64(),
-    "prelabel_version": pl.String(),
-}
+ANNOTATION_SCHEMA = dtypes(Annotation)
+TASK_SCHEMA = dtypes(Task)
 #: keys of an annotation that can carry a person's identity; replaced before anything is kept
 _IDENTITY_KEYS = ("completed_by", "updated_by", "last_created_by", "created_username",
                   "created_by", "reviewed_by")
@@ -569,28 +558,18 @@ def _merged(out: Path, annotations: pl.DataFrame, *, adjudication: bool) -> tupl
 def _write_together(out: Path, tables: dict[str, pl.DataFrame]) -> None:
     """Write every table into a staging directory first, then rename them into place in one go,
     so an interrupted pull leaves the previous pull's files, not a mix of old and new."""
-    staging = out / f".pull-{os.getpid()}.tmp"
-    for stale in out.glob(".pull-*.tmp") if out.is_dir() else ():
-        with contextlib.suppress(ValueError, OSError):
-            if not pid_alive(int(stale.name.split("-")[1].split(".")[0])):
-                shutil.rmtree(stale, ignore_errors=True)
-    try:
+    with staged(out, kind="pull") as stage:
         for name, frame in tables.items():
-            write_parquet(frame, staging / name)
-        try:
-            for name in tables:
-                os.replace(staging / name, out / name)
-        except OSError as exc:
-            raise _output_error(out, exc) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            write_parquet(frame, stage.path / name)
+        stage.commit(list(tables))
 
 
 def _read_annotations(path: Path) -> pl.DataFrame:
     if not path.is_file():
         return pl.DataFrame(schema=ANNOTATION_SCHEMA)
+    frame = read_table(path, Annotation, fix="delete it and pull the review and adjudication projects again")
     try:
-        return pl.read_parquet(path).select([pl.col(c).cast(t) for c, t in ANNOTATION_SCHEMA.items()])
-    except Exception as exc:  # noqa: BLE001 — a corrupt or foreign file is an input problem
-        raise InputError(f"cannot read Parquet ({type(exc).__name__}: {exc})", file=str(path),
+        return frame.select([pl.col(c).cast(t) for c, t in ANNOTATION_SCHEMA.items()])
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"a column has the wrong type ({type(exc).__name__}: {exc})", file=str(path),
                          fix="delete it and pull the review and adjudication projects again") from None

@@ -9,7 +9,7 @@ batches. Every imported batch is recorded in the push ledger (``BUILD_DIR/pushed
 :mod:`.ledger`) so a pull can report tasks deleted on the server.
 
 ``push_adjudication`` (``conflictset push --adjudicate``) sends the build's ties — sentences whose
-reviewers disagree and that nobody decided (:func:`export.release.load_ties`) — to an adjudication
+reviewers disagree and that nobody decided (:func:`conflictset.export.build_dir.load_ties`) — to an adjudication
 project: the same config plus the competing labels as read-only context, and no prediction (the
 adjudicator decides without one answer pre-filled). Its pull marks every decision
 ``ground_truth``, which :mod:`export.adjudicate` takes as deciding.
@@ -24,13 +24,17 @@ from typing import Callable
 
 import polars as pl
 
-from conflictset.dataset.errors import InputError
-from conflictset.dataset.prelabel import PRELABEL_COLUMNS
+from conflictset.schemas.errors import InputError
 from conflictset.dataset.stages import run_stage
+from conflictset.export.build_dir import load_ties
 from conflictset.export.label_studio import config as cfg
 from conflictset.export.label_studio import ledger
 from conflictset.export.label_studio.client import StudioClient, connect
 from conflictset.export.label_studio.errors import ConfigChanged, ProjectMissing
+from conflictset.schemas.annotations import Task
+from conflictset.schemas.prelabel import PrelabelledSentence
+from conflictset.schemas.spans import SPAN_DTYPE
+from conflictset.schemas.tables import read_table
 from conflictset.schemas.taxonomy import NO_EVENT, PARENT_OF
 
 ORDERS = ("document", "uncertain", "score")
@@ -39,10 +43,6 @@ SALT_MARK = "conflictset-salt:"
 ADJUDICATION_MARK = "conflictset-adjudication-of:"
 ADJUDICATION_SUFFIX = " — adjudication"
 MAX_TITLE = 50  # Label Studio's limit
-#: the sentence columns a push needs besides the pre-label columns
-SENTENCE_COLUMNS = ("article_id", "sentence_id", "sentence_index", "text", "language", "title",
-                    "source", "published_at", "prev_text", "next_text")
-
 
 @dataclass(frozen=True)
 class PushResult:
@@ -84,7 +84,7 @@ def to_label_studio(sentences: pl.DataFrame, extra_data: tuple[str, ...] = ()) -
                '"type":"taxonomy","value":{"taxonomy":['),
         _json_value(path), pl.lit("]}}"))
     el = pl.element().struct.field
-    spans = pl.col("spans").fill_null(pl.lit([], dtype=PRELABEL_COLUMNS["spans"])).list.eval(
+    spans = pl.col("spans").fill_null(pl.lit([], dtype=SPAN_DTYPE)).list.eval(
         pl.struct(
             pl.format("s{}", pl.int_range(pl.len())).alias("id"),
             pl.lit(cfg.SPAN_NAME).alias("from_name"), pl.lit(cfg.TEXT_NAME).alias("to_name"),
@@ -201,20 +201,8 @@ def select_sentences(sentences: pl.DataFrame, *, min_score: float | None = None,
 
 
 def read_sentences(build_dir: str | Path) -> pl.DataFrame:
-    path = Path(build_dir) / "sentences.parquet"
-    if not path.exists():
-        raise InputError("the build directory has no sentences.parquet", file=str(path),
-                         fix="build first: `conflictset build INPUT --out BUILD_DIR`")
-    try:
-        frame = pl.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 — a corrupt file is an input problem
-        raise InputError(f"cannot read Parquet: {exc}", file=str(path), fix="rebuild it") from None
-    needed = [*SENTENCE_COLUMNS, "event_type", "sub_event_type", "score", "spans", "prelabel_version"]
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise InputError(f"missing columns {missing}", file=str(path),
-                         fix="rebuild with this version: `conflictset build … --out BUILD_DIR`")
-    return frame
+    return read_table(Path(build_dir) / "sentences.parquet", PrelabelledSentence,
+                      fix="build first, with pre-labels: `conflictset build INPUT --out BUILD_DIR`")
 
 
 # -- the project --------------------------------------------------------------------------------
@@ -367,12 +355,7 @@ def reviewed_project_id(build_dir: str | Path) -> int:
     """The project the build's annotations were pulled from (``tasks.parquet``)."""
     path = Path(build_dir) / "tasks.parquet"
     fix = "pull the review project into the build first: `conflictset pull --project T --out BUILD_DIR`"
-    if not path.is_file():
-        raise InputError("no tasks.parquet: the build has no pulled annotations", file=str(path), fix=fix)
-    try:
-        ids = pl.read_parquet(path, columns=["project_id"])["project_id"].unique().drop_nulls()
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"cannot read Parquet: {exc}", file=str(path), fix=fix) from None
+    ids = read_table(path, Task, need=("project_id",), fix=fix)["project_id"].unique().drop_nulls()
     if ids.len() != 1:
         raise InputError(f"tasks.parquet lists {ids.len()} projects, expected one", file=str(path),
                          fix="name the adjudication project with --project")
@@ -395,8 +378,6 @@ def push_adjudication(build_dir: str | Path, project: str | None = None, *,
     ``project`` defaults to ``<reviewed project title> — adjudication``. Nothing is created
     when there is no tie.
     """
-    from conflictset.export.release import load_ties  # noqa: PLC0415 — release pulls in the whole export side
-
     if batch_size < 1:
         raise InputError("--batch-size must be at least 1", field="--batch-size")
     build = Path(build_dir)

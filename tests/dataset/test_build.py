@@ -16,9 +16,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conflictset.dataset.build import ARTICLE_COLUMNS, OUTPUT_FILES, SEGMENT_COLUMNS, SENTENCE_SCHEMA, build
+from conflictset.dataset.batch import TABLES as OUTPUT_FILES
+from conflictset.dataset.build import build
+from conflictset.schemas.dtypes import columns
+from conflictset.schemas.pipeline import BuiltArticle, Segment, Sentence
 from conflictset.cli import main
-from conflictset.dataset.prelabel import PRELABEL_COLUMNS
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 from conflictset.schemas.pipeline import QUARANTINE_SCHEMA
 from conflictset.schemas.reasons import Reason
 
@@ -29,7 +32,7 @@ DROPPED_ROLES = {"boilerplate", "related", "heading"}
 @pytest.fixture(scope="module")
 def seed_build(seed_txt, tmp_path_factory):
     out = tmp_path_factory.mktemp("seed-build")
-    summary = build([seed_txt], out, progress=False)
+    summary = build([seed_txt], out)
     return summary, out
 
 
@@ -100,10 +103,10 @@ def test_offsets_slice_the_articles_clean_text(seed_build):
 
 def test_columns_and_counts(seed_build):
     summary, out = seed_build
-    assert read(out, "articles").columns == list(ARTICLE_COLUMNS)
-    assert read(out, "segments").columns == list(SEGMENT_COLUMNS)
+    assert read(out, "articles").columns == list(columns(BuiltArticle))
+    assert read(out, "segments").columns == list(columns(Segment))
     sentences = read(out, "sentences")
-    assert sentences.columns[:len(SENTENCE_SCHEMA)] == list(SENTENCE_SCHEMA)
+    assert sentences.columns[:len(columns(Sentence))] == list(columns(Sentence))
     assert set(PRELABEL_COLUMNS) <= set(sentences.columns)
     assert (summary.input_records, summary.articles, summary.quarantined) == (1, 1, 0)
     assert summary.reconciled
@@ -135,8 +138,8 @@ def test_outputs_read_back_with_pyarrow_and_duckdb(seed_build):
 
 
 def test_building_twice_gives_identical_files(seed_txt, tmp_path):
-    build([seed_txt], tmp_path / "a", progress=False)
-    build([seed_txt], tmp_path / "b", progress=False)
+    build([seed_txt], tmp_path / "a")
+    build([seed_txt], tmp_path / "b")
     for name in OUTPUT_FILES:
         assert (tmp_path / "a" / f"{name}.parquet").read_bytes() == (tmp_path / "b" / f"{name}.parquet").read_bytes()
 
@@ -150,7 +153,7 @@ def test_bad_records_are_quarantined_and_counts_reconcile(tmp_path):
              json.dumps({"id": "g2", "text": "Betoging in Den Haag\n\nDuizenden mensen gingen zaterdag de straat op."})]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
-    summary = build([tmp_path / "in.jsonl", tmp_path / "empty.txt"], tmp_path / "out", progress=False)
+    summary = build([tmp_path / "in.jsonl", tmp_path / "empty.txt"], tmp_path / "out")
     quarantine = read(tmp_path / "out", "quarantine")
     assert summary.input_records == 5
     assert summary.articles == 2 and summary.quarantined == 3 and summary.reconciled
@@ -164,7 +167,7 @@ def test_article_with_only_page_debris_is_quarantined_with_its_segments_kept(tmp
     debris = ("Accept all cookies\n\nWe use cookies to improve your experience. Manage your cookie settings.\n\n"
               "Subscribe to our newsletter")
     (tmp_path / "in.jsonl").write_text(json.dumps({"id": "d1", "text": debris, "language": "en"}) + "\n", encoding="utf-8")
-    summary = build([tmp_path / "in.jsonl"], tmp_path / "out", progress=False)
+    summary = build([tmp_path / "in.jsonl"], tmp_path / "out")
     quarantine = read(tmp_path / "out", "quarantine")
     assert quarantine["reason"].to_list() == [Reason.NO_CONTENT_AFTER_CLEANING.value]
     assert quarantine["stage"].to_list() == ["clean"] and quarantine["source_row"].to_list() == [1]
@@ -177,23 +180,23 @@ def test_article_with_only_page_debris_is_quarantined_with_its_segments_kept(tmp
 
 def test_empty_input_directory_still_writes_every_file(tmp_path):
     (tmp_path / "in").mkdir()
-    summary = build([tmp_path / "in"], tmp_path / "out", progress=False)
+    summary = build([tmp_path / "in"], tmp_path / "out")
     assert (summary.input_records, summary.articles, summary.sentences) == (0, 0, 0)
     for name in OUTPUT_FILES:
         assert pq.read_table(tmp_path / "out" / f"{name}.parquet").num_rows == 0
 
 
 def test_without_prelabel_there_are_no_label_columns(seed_txt, tmp_path):
-    build([seed_txt], tmp_path, prelabel=False, progress=False)
-    assert read(tmp_path, "sentences").columns == list(SENTENCE_SCHEMA)
+    build([seed_txt], tmp_path, prelabel=False)
+    assert read(tmp_path, "sentences").columns == list(columns(Sentence))
 
 
 def test_small_batches_give_the_same_sentences_as_one_batch(tmp_path, repo_root):
     corpus = repo_root / "dataset" / "sample_corpus"
     if not corpus.is_dir():
         pytest.skip("sample corpus absent")
-    one = build([corpus], tmp_path / "one", batch_size=10_000, progress=False, prelabel=False)
-    many = build([corpus], tmp_path / "many", batch_size=3, progress=False, prelabel=False)
+    one = build([corpus], tmp_path / "one", batch_size=10_000, prelabel=False)
+    many = build([corpus], tmp_path / "many", batch_size=3, prelabel=False)
     assert one.reconciled and many.reconciled and one.sentences == many.sentences > 0
     assert read(tmp_path / "one", "sentences").equals(read(tmp_path / "many", "sentences"))
     assert read(tmp_path / "one", "articles").equals(read(tmp_path / "many", "articles"))
@@ -219,7 +222,7 @@ def test_offsets_are_exact_for_generated_articles(tmp_path_factory, texts):
     tmp = tmp_path_factory.mktemp("prop")
     records = [json.dumps({"id": f"p{i}", "text": t}, ensure_ascii=False) for i, t in enumerate(texts)]
     (tmp / "in.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
-    summary = build([tmp / "in.jsonl"], tmp / "out", progress=False, prelabel=False)
+    summary = build([tmp / "in.jsonl"], tmp / "out", prelabel=False)
     assert summary.reconciled and summary.input_records == len(texts)
     articles, sentences = read(tmp / "out", "articles"), read(tmp / "out", "sentences")
     clean = dict(zip(articles["article_id"], articles["clean_text"]))
@@ -258,7 +261,7 @@ def test_arabic_right_to_left_article(tmp_path):
             "وقال مسؤولون إن الجيش استعاد السيطرة على المنطقة.")
     (tmp_path / "ar.jsonl").write_text(json.dumps({"id": "ar1", "text": text}, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
-    build([tmp_path / "ar.jsonl"], tmp_path / "out", progress=False, prelabel=False)
+    build([tmp_path / "ar.jsonl"], tmp_path / "out", prelabel=False)
     articles, sentences = read(tmp_path / "out", "articles"), read(tmp_path / "out", "sentences")
     assert sentences.height == 3 and set(sentences["language"]) == {"ar"}
     assert articles["language"].to_list() == ["ar"]
@@ -272,7 +275,7 @@ def test_duplicate_ids_across_batches_keep_sentence_ids_unique(tmp_path):
     second = {"id": "same", "text": "Protest in the south\n\nThousands marched on Saturday, police said."}
     (tmp_path / "a.jsonl").write_text(json.dumps(first) + "\n", encoding="utf-8")
     (tmp_path / "b.jsonl").write_text(json.dumps(second) + "\n", encoding="utf-8")
-    summary = build([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], tmp_path / "out", progress=False,
+    summary = build([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], tmp_path / "out",
                     prelabel=False, batch_size=1)
     sentences = read(tmp_path / "out", "sentences")
     assert sentences["sentence_id"].n_unique() == sentences.height
@@ -284,27 +287,23 @@ def test_article_ids_never_become_paths(tmp_path):
     record = {"id": "../../escape", "text": "Clashes in the north\n\nFighting broke out on Monday, officials said."}
     (tmp_path / "in.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
     out = tmp_path / "deep" / "out"
-    build([tmp_path / "in.jsonl"], out, progress=False, prelabel=False)
+    build([tmp_path / "in.jsonl"], out, prelabel=False)
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.parquet" for n in OUTPUT_FILES)
     assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["out"]
     assert not (tmp_path / "escape").exists()
     assert read(out, "sentences")["sentence_id"][0] == "../../escape-00000"
 
 
-def test_progress_bar_only_on_a_terminal_for_long_inputs(tmp_path, monkeypatch):
-    from conflictset.dataset import build as build_module
-
-    big = tmp_path / "big.jsonl"
-    big.write_bytes(b" " * (build_module.PROGRESS_MIN_BYTES + 1))
-    sources = pl.DataFrame({"path": [str(big)], "format": ["jsonl"]})
-    assert build_module._Progress(sources, enabled=True).bar is None  # pytest's stderr is no terminal
-    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    assert build_module._Progress(sources, enabled=False).bar is None
-    small = pl.DataFrame({"path": [str(tmp_path / "missing")], "format": ["jsonl"]})
-    assert build_module._Progress(small, enabled=True).bar is None
-    bar = build_module._Progress(sources, enabled=True)
-    try:
-        assert bar.bar is not None and bar.total == build_module.PROGRESS_MIN_BYTES + 1
-        bar.advance(pl.DataFrame({"source_file": [str(big)]}), 10)
-    finally:
-        bar.close()
+def test_progress_counts_input_bytes_up_to_the_total(tmp_path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for i in range(3):
+        (corpus / f"part{i}.jsonl").write_text("".join(
+            json.dumps({"id": f"a{i}-{j}", "text": f"Clashes in town {j}\n\nFighting broke out, officials said."}) + "\n"
+            for j in range(5)), encoding="utf-8")
+    total = sum(p.stat().st_size for p in corpus.iterdir())
+    calls = []
+    build([corpus], tmp_path / "out", prelabel=False, batch_size=5, progress=lambda done, t: calls.append((done, t)))
+    assert {t for _, t in calls} == {total}
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == total

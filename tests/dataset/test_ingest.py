@@ -13,8 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conflictset.dataset.errors import InputError
-from conflictset.dataset.ingest import OUTPUT_SCHEMA, discover, ingest, iter_ingest
+from conflictset.schemas.errors import InputError
+from conflictset.dataset.ingest import discover, ingest, iter_ingest
+from conflictset.schemas.pipeline import INGESTED_SCHEMA
 from conflictset.dataset.io import write_parquet
 from conflictset.dataset.stages import split_rejects
 from conflictset.schemas.pipeline import Article, Quarantine
@@ -27,7 +28,7 @@ def run(*paths) -> pl.DataFrame:
     sources, problems = discover(list(paths))
     assert problems.height == 0, problems
     out = ingest(sources)
-    assert out.schema == pl.Schema(OUTPUT_SCHEMA)
+    assert out.schema == pl.Schema(INGESTED_SCHEMA)
     good, quarantine = split_rejects(out, "ingest")
     validate(good, Article, table="articles", stage="ingest")
     validate(quarantine, Quarantine, table="quarantine", stage="ingest")

@@ -13,7 +13,8 @@ from pathlib import Path
 import polars as pl
 
 from conflictset.dataset.io import write_parquet
-from conflictset.dataset.prelabel import PRELABEL_COLUMNS, SPAN_DTYPE
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
+from conflictset.schemas.spans import SPAN_DTYPE
 from conflictset.schemas import taxonomy as tx
 
 VERSION = "rules-1.0.0"

@@ -98,4 +98,4 @@ def test_cli_diff_text_and_json(two_releases):
 def test_cli_diff_names_a_directory_that_is_not_a_release(tmp_path, two_releases):
     result = CliRunner().invoke(main, ["diff", str(tmp_path), str(two_releases[1])])
     assert result.exit_code == 2
-    assert "no data/sentences.parquet" in result.output
+    assert "data: the directory has no sentences.parquet" in result.output

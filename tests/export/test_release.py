@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from conflictset import __version__
 from conflictset.cli import main
-from conflictset.dataset.errors import InputError, OutputError
+from conflictset.schemas.errors import InputError, OutputError
 from conflictset.export.release import release
 from release_fixtures import make_sentences, write_build_dir
 
@@ -226,7 +226,7 @@ def test_cli_release(release_build, tmp_path):
 
 def test_quarantined_rows_are_counted_and_ties_can_be_loaded_for_adjudication(release_build, tmp_path):
     from conflictset.dataset.io import write_parquet
-    from conflictset.export.release import load_ties
+    from conflictset.export.build_dir import load_ties
     from conflictset.schemas.pipeline import QUARANTINE_SCHEMA
 
     bad = pl.DataFrame([{"stage": "from_label_studio", "source_file": "export.json", "source_row": 7,

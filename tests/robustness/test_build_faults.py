@@ -17,10 +17,12 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+import conflictset.dataset.batch as batch_module
 import conflictset.dataset.build as build_module
-from conflictset.dataset.build import OUTPUT_FILES, build
+from conflictset.dataset.batch import TABLES as OUTPUT_FILES
+from conflictset.dataset.build import build
 from conflictset.cli import main
-from conflictset.dataset.errors import OutputError, StageError
+from conflictset.schemas.errors import OutputError, StageError
 
 
 def write_corpus(path: Path, n: int) -> Path:
@@ -39,7 +41,7 @@ def previous(tmp_path):
     """An output directory holding a finished build, and a snapshot of its bytes."""
     corpus = write_corpus(tmp_path / "old.jsonl", 3)
     out = tmp_path / "out"
-    build([corpus], out, progress=False, prelabel=False)
+    build([corpus], out, prelabel=False)
     return out, snapshot(out)
 
 
@@ -130,7 +132,7 @@ def test_failed_final_rename_keeps_previous_outputs(previous, corpus, monkeypatc
 
     monkeypatch.setattr(build_module.os, "replace", refuse)
     with pytest.raises(OutputError):
-        build([corpus], out, progress=False, prelabel=False)
+        build([corpus], out, prelabel=False)
     monkeypatch.setattr(build_module.os, "replace", real)
     assert_untouched(out, before)
 
@@ -150,18 +152,12 @@ def test_stage_failure_mid_build_names_the_stage(previous, corpus, monkeypatch, 
             return real(*args, **kwargs)
         return wrapped
 
-    if stage == "clean":
-        import conflictset.dataset.clean as module
-        monkeypatch.setattr(module, "clean", fail_on_second_batch(module.clean))
-    elif stage == "segment":
-        monkeypatch.setattr(build_module, "segment_articles", fail_on_second_batch(build_module.segment_articles))
-    else:
-        import conflictset.dataset.prelabel as module
-        monkeypatch.setattr(module, "prelabel", fail_on_second_batch(module.prelabel))
+    name = {"clean": "clean", "segment": "segment_articles", "prelabel": "run_prelabel"}[stage]
+    monkeypatch.setattr(batch_module, name, fail_on_second_batch(getattr(batch_module, name)))
 
     with_prelabel = stage == "prelabel"
     with pytest.raises(StageError) as err:
-        build([corpus], out, progress=False, batch_size=5, prelabel=with_prelabel)
+        build([corpus], out, batch_size=5, prelabel=with_prelabel)
     assert err.value.stage == stage
     assert f"stage {stage!r} failed" in str(err.value) and "boom in the middle" in str(err.value)
     assert_untouched(out, before)
@@ -176,7 +172,7 @@ def test_stage_failure_mid_build_names_the_stage(previous, corpus, monkeypatch, 
 
 def test_ctrl_c_mid_build_leaves_no_partial_files(previous, corpus, monkeypatch):
     out, before = previous
-    real = build_module.segment_articles
+    real = batch_module.segment_articles
     calls = []
 
     def interrupt(*args, **kwargs):
@@ -185,7 +181,7 @@ def test_ctrl_c_mid_build_leaves_no_partial_files(previous, corpus, monkeypatch)
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(build_module, "segment_articles", interrupt)
+    monkeypatch.setattr(batch_module, "segment_articles", interrupt)
     result = run_cli("build", str(corpus), "--out", str(out), "--batch-size", "5", "--no-prelabel")
     assert result.exit_code == 130
     assert "interrupted" in result.output
@@ -223,7 +219,7 @@ def test_the_next_build_removes_what_a_killed_build_left(previous, corpus):
     stale.mkdir()
     (stale / "sentences.parquet").write_bytes(b"partial")
     (out / ".build-notapid").mkdir()  # not ours to judge: left alone
-    build([corpus], out, progress=False, prelabel=False)
+    build([corpus], out, prelabel=False)
     assert not stale.exists()
     assert (out / ".build-notapid").exists()
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".build-notapid")) == sorted(before)

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import conflictset.dataset.ingest.readers as readers
 from conflictset.dataset.clean import clean
-from conflictset.dataset.errors import InputError
+from conflictset.schemas.errors import InputError
 from conflictset.dataset.ingest import discover, ingest
 from conflictset.dataset.stages import split_rejects
 from conflictset.schemas.pipeline import Article, Quarantine, Segment

@@ -117,7 +117,7 @@ def write_corpus(path: Path, n: int) -> Path:
 @pytest.mark.slow
 def test_sigint_during_a_prelabelling_build(tmp_path):
     out = tmp_path / "out"
-    build([write_corpus(tmp_path / "old.jsonl", 3)], out, progress=False)
+    build([write_corpus(tmp_path / "old.jsonl", 3)], out)
     before = snapshot(out)
     corpus = write_corpus(tmp_path / "big.jsonl", 20_000)
     proc = start(["build", str(corpus), "--out", str(out), "--batch-size", "500", "--no-progress"])

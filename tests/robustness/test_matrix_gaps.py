@@ -74,7 +74,7 @@ def test_every_command_turns_ctrl_c_into_one_line(name, command):
 
 
 def test_the_wrapper_really_gives_130_and_one_line(monkeypatch, tmp_path):
-    import conflictset.dataset.prelabel.evaluate as evaluate_module
+    import conflictset.cli.prelabel_cmd as evaluate_module
 
     def interrupted(path):
         raise KeyboardInterrupt
@@ -222,8 +222,8 @@ def test_building_into_a_folder_inside_the_input_invents_no_articles(tmp_path):
     (src / "a.txt").write_text("Clashes in Goma\n\nFighting broke out near Goma on Tuesday, officials said.\n",
                                encoding="utf-8")
     out = src / "out"
-    first = build([src], out, progress=False, prelabel=False)
-    second = build([src], out, progress=False, prelabel=False)
+    first = build([src], out, prelabel=False)
+    second = build([src], out, prelabel=False)
     assert (second.input_records, second.articles, second.quarantined) == (
         first.input_records, first.articles, first.quarantined) == (1, 1, 0)
     articles = pl.read_parquet(out / "articles.parquet")
@@ -297,8 +297,8 @@ def test_flags_given_as_strings_are_not_silently_flipped(tmp_path, field):
 
 # ------------------------------------------------------------------------------ one line, whatever the message
 def test_an_error_message_with_line_breaks_is_still_one_line(monkeypatch, tmp_path):
-    import conflictset.dataset.prelabel.evaluate as evaluate_module
-    from conflictset.dataset.errors import InputError
+    import conflictset.cli.prelabel_cmd as evaluate_module
+    from conflictset.schemas.errors import InputError
 
     def broken(path):
         raise InputError("cannot read gold file: first line\nsecond line\n", file=str(path))

@@ -1,6 +1,6 @@
 """Parquet write/read property (issue 6, item 2).
 
-Any frame of the sentence schema (``dataset.build.SENTENCE_SCHEMA`` + the pre-label columns):
+Any frame of the pre-labelled sentence schema (``PrelabelledSentence``):
 strings with emoji, right-to-left scripts, combining marks, astral characters, line breaks and
 nulls, ``spans`` lists of structs (empty, null, several) — written by
 :func:`dataset.io.write_parquet` reads back identical with polars, pyarrow and duckdb, and
@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from conflictset.dataset.build import SENTENCE_SCHEMA
 from conflictset.dataset.io import write_parquet
-from conflictset.dataset.prelabel import PRELABEL_COLUMNS
+from conflictset.schemas.dtypes import dtypes
+from conflictset.schemas.prelabel import PrelabelledSentence
 
-SCHEMA = {**SENTENCE_SCHEMA, **PRELABEL_COLUMNS}
+SCHEMA = dtypes(PrelabelledSentence)
 
 # Characters a scraped news corpus really contains, weighted towards the hard cases.
 HARD = ("😢🇸🇾👩‍👩‍👧🏽"  # emoji, flags, ZWJ sequences, skin tones

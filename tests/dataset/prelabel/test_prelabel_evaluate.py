@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from conflictset.cli import main
-from conflictset.dataset.errors import InputError
+from conflictset.schemas.errors import InputError
 from conflictset.dataset.prelabel.evaluate import evaluate
 
 KEYS = ("event_type.macro_f1", "event_type.weighted_f1", "sub_event_type.macro_f1",

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from conflictset.cli import main
-from conflictset.dataset.errors import InputError
+from conflictset.schemas.errors import InputError
 from conflictset.dataset.prelabel.report import rule_votes, rules_report
 from conflictset.dataset.prelabel.rules import RULES
 

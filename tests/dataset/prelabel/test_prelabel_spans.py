@@ -6,7 +6,8 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conflictset.dataset.prelabel import PRELABEL_COLUMNS, prelabel
+from conflictset.dataset.prelabel import prelabel
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 from conflictset.schemas.prelabel import PrelabelledSentence
 from conflictset.schemas.validation import ValidationFailed, validate
 
@@ -70,7 +71,7 @@ def test_empty_frame_keeps_schema():
 
 
 def test_missing_input_column_is_an_input_error():
-    from conflictset.dataset.errors import InputError
+    from conflictset.schemas.errors import InputError
 
     with pytest.raises(InputError, match="language"):
         prelabel(pl.DataFrame({"text": ["x"], "role": ["body"]}))

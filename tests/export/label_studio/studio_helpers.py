@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from conflictset.dataset.io import write_parquet
-from conflictset.dataset.prelabel import PRELABEL_COLUMNS
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 from conflictset.export.label_studio.client import StudioClient
 
 VERSION = "rules-test-1"

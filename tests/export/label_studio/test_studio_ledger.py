@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from release_fixtures import make_sentences, write_build_dir
 from studio_helpers import sentence_frame, write_build
 from conflictset.cli import main
-from conflictset.dataset.errors import InputError
+from conflictset.schemas.errors import InputError
 from conflictset.export.label_studio import ledger
 from conflictset.export.label_studio.pull import pull
 from conflictset.export.label_studio.push import project_salt, push, push_adjudication, to_label_studio
@@ -104,7 +104,8 @@ def test_from_file_pull_with_the_project_salt_matches_the_live_pull(client, proj
 
 
 def test_adjudication_round_trip_decides_a_tie_in_the_release(studio, client, project_title, tmp_path):
-    from conflictset.export.release import load_ties, release
+    from conflictset.export.build_dir import load_ties
+    from conflictset.export.release import release
 
     sentences = make_sentences()
     build = write_build_dir(tmp_path / "build", sentences)

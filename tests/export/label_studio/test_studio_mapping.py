@@ -16,7 +16,7 @@ from conflictset.export.label_studio import config as cfg
 from conflictset.export.label_studio import credentials
 from conflictset.export.label_studio.pull import Labels, from_label_studio, parse_result
 from conflictset.export.label_studio.push import prelabel_problems, select_sentences, to_label_studio
-from conflictset.schemas.annotations import SPAN_LABELS
+from conflictset.schemas.spans import SPAN_LABELS
 from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, SUB_EVENT_TYPES, subs_of
 
 

@@ -248,7 +248,7 @@ def test_seed_build_round_trip(client, project_title, seed_txt, tmp_path):
     """The real pipeline: build the seed article, push it, accept every pre-label, pull."""
     from conflictset.dataset.build import build
 
-    build(seed_txt, tmp_path / "build", progress=False)
+    build(seed_txt, tmp_path / "build")
     sentences = pl.read_parquet(tmp_path / "build" / "sentences.parquet")
     pushed = push(tmp_path / "build", project_title, client=client)
     assert pushed.pushed == sentences.height

@@ -1,0 +1,43 @@
+"""The one progress design: library functions take a ``progress(done, total)`` callback and the
+CLI draws it as a rich bar on stderr (only on a terminal, and only for work long enough to watch)."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+
+class progress_bar:
+    """``with progress_bar("pushing") as progress: push(..., progress=progress)``.
+
+    ``unit="bytes"`` counts bytes (build); otherwise items (push). The bar appears only when
+    ``enabled``, stderr is a terminal and ``total`` reaches ``min_total``; it vanishes when done.
+    """
+
+    def __init__(self, label: str, enabled: bool = True, *, unit: str = "items", min_total: int = 0):
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self.unit = unit
+        self.min_total = min_total
+        self._bar: Progress | None = None
+        self._task = None
+
+    def __enter__(self):
+        return self.update if self.enabled else None
+
+    def update(self, done: int, total: int | None) -> None:
+        if self._bar is None:
+            if total is not None and total < self.min_total:
+                return
+            count = DownloadColumn() if self.unit == "bytes" else MofNCompleteColumn()
+            self._bar = Progress(self.label, BarColumn(), count, TimeRemainingColumn(),
+                                 console=Console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(self.label, total=total)
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.stop()
