@@ -6,7 +6,7 @@ CS := $(VENV)/bin/conflictset
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-out
 
-.PHONY: install demo test browser studio-install studio-start studio-stop studio-status bench bench-scale clean
+.PHONY: install lint demo test browser studio-install studio-start studio-stop studio-status bench bench-scale clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,14 @@ browser:
 	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1; }; } \
 	  || echo "chromium is not installed: the report's browser test will skip"; }
 
-test: studio-install browser
+# ruff, then the layers contract; import-linter reads packages from disk, so it checks a copy laid
+# out as the wheel installs it (dataset/, schemas/, export/ inside conflictset/)
+lint: install
+	$(PY) -m ruff check .
+	rm -rf .lint && mkdir -p .lint/conflictset && cp -r conflictset/. dataset schemas export .lint/conflictset/
+	cd .lint && $(abspath $(VENV))/bin/lint-imports $(abspath pyproject.toml)
+
+test: lint studio-install browser
 	$(PY) -m pytest -q
 
 bench: install

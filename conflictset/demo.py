@@ -12,14 +12,23 @@ from typing import Callable
 
 import conflictset.dataset
 from conflictset.dataset.build import build
-from conflictset.export.label_studio import demo_push
+from conflictset.export.label_studio import server
+from conflictset.export.label_studio.client import StudioClient
 from conflictset.export.label_studio.credentials import load_or_create
+from conflictset.export.label_studio.push import push
 from conflictset.export.label_studio.pull import pull
 from conflictset.export.release import release
 
 SAMPLE_CORPUS = Path(conflictset.dataset.__file__).with_name("sample_corpus")
 DEMO_PROJECT = "conflictset demo"
 DEMO_VERSION = "0.1.0"
+
+
+def demo_push(build_dir: str | Path, project: str = DEMO_PROJECT, *, root: Path | None = None) -> str:
+    """Start the local studio (installing it on first use), push the build, return the review URL."""
+    info = server.start(root)
+    with StudioClient(info.url, load_or_create(root).token) as client:
+        return push(build_dir, project, client=client).project_url
 
 
 @dataclass

@@ -8,6 +8,7 @@ number in CSV/Parquet (1 = first record after the header; a quoted field may spa
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import mmap
@@ -327,8 +328,6 @@ def read_csv(path: str, batch_size: int = 2000) -> Iterator[Batch]:
 
 def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int) -> Iterator[Batch]:
     """Record-precise CSV reading with the csv module: bad bytes and ragged rows per record."""
-    import csv
-
     csv.field_size_limit(MAX_RECORD_BYTES)  # the default (128 KiB) would reject long articles
     with open(path, "rb") as fh:
         data = fh.read()

@@ -18,6 +18,7 @@ adjudicator decides without one answer pre-filled). Its pull marks every decisio
 from __future__ import annotations
 
 import secrets
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -110,8 +111,6 @@ def to_label_studio(sentences: pl.DataFrame, extra_data: tuple[str, ...] = ()) -
 # -- checks before anything is sent -------------------------------------------------------------
 def allowed_paths(xml: str | None = None) -> tuple[set[tuple[str, ...]], set[str]]:
     """Taxonomy leaf paths and span labels the config accepts (read from the XML itself)."""
-    import xml.etree.ElementTree as ET
-
     root = ET.fromstring(xml or cfg.label_config())
     paths: set[tuple[str, ...]] = set()
 
