@@ -1,8 +1,8 @@
 """DATE spans and event dates for a whole frame: :func:`.dates.mentions` and
 :func:`.dates.event_date` as polars column operations.
 
-Every pattern of :mod:`.dates` runs once per language over the rows whose pre-check opened its
-kind group, as a match test; the rows it matches go through one ``replace_all`` that brackets
+Every pattern of :mod:`.date_spec` runs once per language over the rows whose pre-check opened
+its kind group, as a match test; the rows it matches go through one ``replace_all`` that brackets
 each match with NUL characters: splitting on NUL leaves gaps and matches in turn, so running sums
 of their lengths are the code-point offsets. Capture groups are re-read from the isolated
 matches (every pattern starts on a word character and ends on a word boundary, so the groups
@@ -24,11 +24,11 @@ import functools
 
 import polars as pl
 
-from conflictset.dataset.prelabel.dates import KIND_GROUPS, _patterns, event_date, mentions
+from conflictset.dataset.prelabel.date_spec import (DAY_PRECISION, KIND_GROUPS, KINDS, MID_MONTH, MIDWEEK,
+                                                    PRECISION, WEEKEND, WEEKEND_DAY, date_patterns)
+from conflictset.dataset.prelabel.dates import event_date, mentions
 
 ROW = "_row"
-KINDS = tuple(k for kinds in KIND_GROUPS.values() for k in kinds)  # the order mentions() tries them
-PRECISION = {"month_y": 3, "rel_week": 2, "rel_month": 3}  # the other kinds give day precision
 #: characters on which Python's \w, \s, \d, \b or (?i) may differ from Rust's (see module doc)
 _ENGINES_DISAGREE = (r"[\x00\x1c-\x1f\u0130\u0131\u017f]|[[^\x00-\x7f]&&[\p{M}\p{No}\p{Nd}\p{Pc}\u200c\u200d"
                      r"[\p{Alphabetic}&&[^\p{L}\p{Nl}]]]]")
@@ -104,12 +104,13 @@ def _hits(need: pl.DataFrame) -> pl.DataFrame:
     for (lang,), rows in need.partition_by("_lang", as_dict=True).items():
         for group, kinds in KIND_GROUPS.items():
             opened = rows.filter(flag(group))
-            kinds = [k for k in kinds if k in _pattern_table(lang)]
+            regexes = date_patterns(lang).regexes
+            kinds = [k for k in kinds if k in regexes]
             if not (opened.height and kinds):
                 continue
             # splitting the text around matches costs far more than finding none: only rows
             # with a match go through it
-            found = opened.select(pl.col("text").str.contains(_pattern_table(lang)[k].pattern).alias(k) for k in kinds)
+            found = opened.select(pl.col("text").str.contains(regexes[k].pattern).alias(k) for k in kinds)
             parts += [_matches(opened.filter(found[k]).lazy(), *_kind_exprs(lang, k)) for k in kinds if found[k].any()]
     return pl.concat([pl.LazyFrame(schema=_HIT_SCHEMA), *parts]).collect(engine="in-memory")
 
@@ -132,16 +133,11 @@ def _matches(rows: pl.LazyFrame, pieces: pl.Expr, columns: list[pl.Expr]) -> pl.
 
 
 @functools.lru_cache(maxsize=None)
-def _pattern_table(lang: str) -> dict:
-    return dict(_patterns(lang)[0])
-
-
-@functools.lru_cache(maxsize=None)
 def _kind_exprs(lang: str, kind: str) -> tuple[pl.Expr, list[pl.Expr]]:
     """For one kind of one language: the text split into gaps and matches, and the
     :data:`_HIT_SCHEMA` columns of a match (capture groups as numbers: y/m/d, or n units back)."""
-    _, months, weekdays, rel_d, rel_w, rel_m, _ = _patterns(lang)
-    regex = _pattern_table(lang)[kind]
+    spec = date_patterns(lang)
+    regex = spec.regexes[kind]
     pieces = pl.col("text").str.replace_all(regex.pattern, f"{_MARK}${{0}}{_MARK}").str.split(_MARK)
     match = pl.col("match")
     key = match.str.to_lowercase()
@@ -149,21 +145,21 @@ def _kind_exprs(lang: str, kind: str) -> tuple[pl.Expr, list[pl.Expr]]:
     groups = match.str.extract_groups(f"^(?:{regex.pattern})")
     group = lambda name: groups.struct.field(name)  # noqa: E731 (one regex pass: polars shares the subexpression)
     cols = {}
-    if kind in ("rel_day", "rel_week", "rel_month"):
-        table = {"rel_day": rel_d, "rel_week": rel_w, "rel_month": rel_m}[kind]
+    if kind in KIND_GROUPS["relative"]:
+        table = spec.relative[kind]
         lookups = [_lookup(key, table)]
         if kind == "rel_day":  # rel_day alone also looks the word up as written
             lookups.append(_lookup(match, table))
         cols["n"] = pl.coalesce(*lookups, pl.lit(0))
-        cols["weekend"] = key.str.contains("weekend", literal=True)
+        cols["weekend"] = key.str.contains(WEEKEND, literal=True)
     elif kind == "weekday":
-        cols["n"] = _lookup(group("wd"), weekdays)
+        cols["n"] = _lookup(group("wd"), spec.weekdays)
     else:
         cols = {name: group(name) for name in ("y", "m", "d") if name in regex.groupindex}
         if "mon" in regex.groupindex:
-            cols["m"] = _lookup(group("mon"), months)
+            cols["m"] = _lookup(group("mon"), spec.months)
     cols["kind"] = pl.lit(KINDS.index(kind))
-    cols["prec"] = pl.lit(PRECISION.get(kind, 1))
+    cols["prec"] = pl.lit(PRECISION.get(kind, DAY_PRECISION))
     passed = (ROW, "published_at", "start", "end")
     return pieces, [cols.get(c, pl.col(c) if c in passed else pl.lit(None)).cast(t).alias(c)
                     for c, t in _HIT_SCHEMA.items()]
@@ -186,14 +182,14 @@ def _resolve(hits: pl.DataFrame) -> pl.DataFrame:
     guessed_year = pl.when(this_year > pub).then(pub.dt.year() - 1).otherwise(pub.dt.year())
     days_back = (pl.when(is_kind("weekday")).then((weekday - n + 7) % 7)
                  .when(is_kind("rel_day")).then(n)
-                 .when(is_kind("rel_week") & pl.col("weekend")).then((weekday + 2) % 7 + 7 * n)  # its Saturday
-                 .when(is_kind("rel_week")).then(weekday + 7 * n - 2))  # its Wednesday
+                 .when(is_kind("rel_week") & pl.col("weekend")).then((weekday - WEEKEND_DAY + 7) % 7 + 7 * n)
+                 .when(is_kind("rel_week")).then(weekday + 7 * n - MIDWEEK))
     hits = hits.with_columns(
         pl.when(is_kind("rel_month")).then(months_back // 12)
         .when(is_kind("d_month_y", "month_d_y")).then(pl.coalesce("y", guessed_year))
         .otherwise("y").alias("y"),
         pl.when(is_kind("rel_month")).then(months_back % 12 + 1).otherwise("m").alias("m"),
-        pl.when(is_kind("month_y", "rel_month")).then(15).otherwise("d").alias("d"),
+        pl.when(is_kind("month_y", "rel_month")).then(MID_MONTH).otherwise("d").alias("d"),
         days_back.alias("_back"),
     )
     return hits.with_columns(

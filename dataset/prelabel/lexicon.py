@@ -128,7 +128,7 @@ def _patterns(terms: list[str], cased: bool, language: str) -> Iterator[tuple[st
             yield f" {v} ", term
 
 
-#: keys of the date words, by the date pre-check group (:data:`.dates.KIND_GROUPS`) they open
+#: keys of the date words, by the date pre-check group (:data:`.date_spec.KIND_GROUPS`) they open
 DATE_KEYS = {"month": "date:month", "weekday": "date:weekday", "relative": "date:relative"}
 
 
