@@ -185,7 +185,3 @@ def key_bits() -> dict[str, tuple[str, int]]:
     for i, key in enumerate(sorted(others)):
         out[key] = ("_mC", 1 << i)
     return out
-
-
-def all_keys() -> list[str]:
-    return sorted(key_bits())

@@ -11,13 +11,15 @@ Python.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import operator
 
 import polars as pl
 
 from conflictset.dataset.prelabel.entities import entity_table
-from conflictset.dataset.prelabel.lexicon import LANGUAGES, FALLBACK_LANGUAGE, key_bits, term_table
+from conflictset.dataset.prelabel.lexicon import (FALLBACK_LANGUAGE, LANGUAGES, LEXICON_DIR, LexiconError,
+                                                  key_bits, term_table)
 from conflictset.dataset.prelabel.normalise import lower_of_padded, padded_cased
 
 ROW = "_row"
@@ -138,9 +140,26 @@ def _term_hits(found: pl.DataFrame, language: str) -> pl.DataFrame:
 
 
 def has(key: str) -> pl.Expr:
-    """True where the sentence contains a term of lexicon ``key`` (a bit test on the masks)."""
-    mask, bit = key_bits().get(key, ("_mC", 0))
+    """True where the sentence contains a term of lexicon ``key`` (a bit test on the masks).
+
+    An unknown key raises :class:`.lexicon.LexiconError`: a rule reading a misspelt key would
+    otherwise never fire, without a word."""
+    bits = key_bits()
+    if key not in bits:
+        raise LexiconError(_unknown_key(key, bits))
+    mask, bit = bits[key]
     return (pl.col(mask) & pl.lit(bit, dtype=pl.UInt64)) != 0
+
+
+def _unknown_key(key: str, bits: dict) -> str:
+    """What :func:`has` says about ``key``: the known keys of its kind (prefix) and the fix."""
+    prefix = key.partition(":")[0] + ":" if ":" in key else ""
+    known = sorted(k for k in bits if prefix and k.startswith(prefix)) or sorted(bits)
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (f"unknown lexicon key {key!r}{hint}; known keys: {', '.join(known)} — fix: use a known key, or add "
+            f"its terms to the lexicons in {LEXICON_DIR} (T:/W: take the exact sub-event type names of "
+            f"conflictset.schemas.taxonomy, C: a group under [cues])")
 
 
 def match(sentences: pl.DataFrame) -> pl.DataFrame:
