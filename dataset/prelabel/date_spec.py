@@ -15,14 +15,14 @@ import functools
 import re
 from dataclasses import dataclass
 
-from conflictset.dataset.prelabel.lexicon import lexicon_for
+from conflictset.dataset.prelabel.lexicon import RELATIVE_DATE_TABLES, lexicon_for
 
 #: pattern kinds by the pre-check group that opens them, in the order they are tried
 KIND_GROUPS = {"numeric": ("iso", "dmy_num"), "month": ("d_month_y", "month_d_y", "month_y"),
                "weekday": ("weekday",), "relative": ("rel_day", "rel_week", "rel_month")}
 KINDS = tuple(k for kinds in KIND_GROUPS.values() for k in kinds)
-#: the ``[dates]`` table each relative kind reads: word → days, weeks or months back
-RELATIVE_TABLES = {"rel_day": "relative_days", "rel_week": "relative_weeks", "rel_month": "relative_months"}
+#: the ``[dates]`` table each relative kind reads
+RELATIVE_TABLES = dict(zip(KIND_GROUPS["relative"], RELATIVE_DATE_TABLES, strict=True))
 
 #: ACLED time precision of a kind's date (1 day, 2 week, 3 month); kinds not listed give a day
 PRECISION = {"month_y": 3, "rel_week": 2, "rel_month": 3}

@@ -17,8 +17,9 @@ from conflictset.dataset.prelabel.normalise import normalise_term
 
 #: words after a number in which its cue is looked for
 WINDOW_AFTER = 7
+#: words before a number in which its cue is looked for ...
 WINDOW_BEFORE = 4
-#: words before a number in which its cue is looked for: the window plus room for qualifiers
+#: ... plus room for qualifiers: the positions scanned before a number
 BEFORE_SPAN = WINDOW_BEFORE + 3
 #: the distance of a cue that was not found (farther than any window)
 NO_CUE = 99

@@ -128,6 +128,8 @@ def _patterns(terms: list[str], cased: bool, language: str) -> Iterator[tuple[st
             yield f" {v} ", term
 
 
+#: the ``[dates]`` tables of relative words (word → days, weeks or months back)
+RELATIVE_DATE_TABLES = ("relative_days", "relative_weeks", "relative_months")
 #: keys of the date words, by the date pre-check group (:data:`.date_spec.KIND_GROUPS`) they open
 DATE_KEYS = {"month": "date:month", "weekday": "date:weekday", "relative": "date:relative"}
 
@@ -143,7 +145,7 @@ def _date_word_rows() -> tuple[tuple[str, bool, str, str], ...]:
         rows += [(f" {normalise_cased(w)} ", True, DATE_KEYS["month"], w) for w in d.get("months", {})]
         rows += [(f" {normalise_cased(w)}", True, DATE_KEYS["weekday"], w) for w in d.get("weekdays", {})]
         rows += [(f" {normalise_term(w)} ", False, DATE_KEYS["relative"], w)
-                 for table in ("relative_days", "relative_weeks", "relative_months") for w in d.get(table, {})]
+                 for table in RELATIVE_DATE_TABLES for w in d.get(table, {})]
     return tuple(r for r in rows if r[0].strip())
 
 
