@@ -13,7 +13,7 @@ review queues: low scores first, whatever the proposal.
 
 from __future__ import annotations
 
-from conflictset.dataset.prelabel.pipeline import PRELABEL_VERSION, REQUIRED_INPUT, prelabel
+from conflictset.dataset.prelabel.pipeline import PRELABEL_VERSION, prelabel
 from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 
 __all__ = ["prelabel", "PRELABEL_VERSION", "PRELABEL_COLUMNS"]

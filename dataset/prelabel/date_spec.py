@@ -55,7 +55,7 @@ class DatePatterns:
     relative: dict[str, dict[str, int]]  # relative kind → word → units back
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def date_patterns(language: str) -> DatePatterns:
     """Month and weekday names match as written in the lexicon (English "May" is a month, "may"
     is not), relative words in any case; weekday names also as a prefix ("dinsdagochtend")."""

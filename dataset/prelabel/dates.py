@@ -28,8 +28,16 @@ import functools
 import re
 from dataclasses import dataclass
 
-from conflictset.dataset.prelabel.date_spec import (DAY_PRECISION, KIND_GROUPS, MID_MONTH, MIDWEEK, PRECISION,
-                                                    WEEKEND, WEEKEND_DAY, date_patterns)
+from conflictset.dataset.prelabel.date_spec import (
+    DAY_PRECISION,
+    KIND_GROUPS,
+    MID_MONTH,
+    MIDWEEK,
+    PRECISION,
+    WEEKEND,
+    WEEKEND_DAY,
+    date_patterns,
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _gates(language: str) -> dict[str, tuple[str, tuple | None]]:
     """Per kind, the cheap test :func:`_open` makes before its regex runs."""
     p = date_patterns(language)
@@ -74,7 +82,7 @@ def _safe_date(y: int, m: int, d: int) -> dt.date | None:
         return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kinds_for(language: str | None, groups: frozenset[str] | tuple[bool, ...]) -> tuple:
     """The (kind, regex) pairs :func:`mentions` tries for these ``groups`` — names of
     :data:`KIND_GROUPS`, or one flag per group in its order — computed once per combination."""

@@ -24,8 +24,17 @@ import functools
 
 import polars as pl
 
-from conflictset.dataset.prelabel.date_spec import (DAY_PRECISION, KIND_GROUPS, KINDS, MID_MONTH, MIDWEEK,
-                                                    PRECISION, WEEKEND, WEEKEND_DAY, date_patterns)
+from conflictset.dataset.prelabel.date_spec import (
+    DAY_PRECISION,
+    KIND_GROUPS,
+    KINDS,
+    MID_MONTH,
+    MIDWEEK,
+    PRECISION,
+    WEEKEND,
+    WEEKEND_DAY,
+    date_patterns,
+)
 from conflictset.dataset.prelabel.dates import event_date, mentions
 
 ROW = "_row"
@@ -132,7 +141,7 @@ def _matches(rows: pl.LazyFrame, pieces: pl.Expr, columns: list[pl.Expr]) -> pl.
             .select(columns))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _kind_exprs(lang: str, kind: str) -> tuple[pl.Expr, list[pl.Expr]]:
     """For one kind of one language: the text split into gaps and matches, and the
     :data:`_HIT_SCHEMA` columns of a match (capture groups as numbers: y/m/d, or n units back)."""

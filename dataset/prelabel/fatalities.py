@@ -19,8 +19,16 @@ import functools
 import re
 from dataclasses import dataclass
 
-from conflictset.dataset.prelabel.fatality_spec import (BEFORE_SPAN, GROUP, GROUP_SEPARATORS, NO_CUE, WINDOW_AFTER,
-                                                        YEAR_DIGITS, YEARS, fatality_words)
+from conflictset.dataset.prelabel.fatality_spec import (
+    BEFORE_SPAN,
+    GROUP,
+    GROUP_SEPARATORS,
+    NO_CUE,
+    WINDOW_AFTER,
+    YEAR_DIGITS,
+    YEARS,
+    fatality_words,
+)
 from conflictset.dataset.prelabel.normalise import normalise_term
 
 _TOKEN = re.compile(r"\d[\d.,]*\d|\d|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
@@ -34,7 +42,7 @@ class Count:
     end: int
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _vocab(language: str):
     """:func:`.fatality_spec.fatality_words` as lookup tables."""
     spec = fatality_words(language)

@@ -13,8 +13,16 @@ import functools
 
 import polars as pl
 
-from conflictset.dataset.prelabel.fatality_spec import (BEFORE_SPAN, GROUP, GROUP_SEPARATORS, NO_CUE, WINDOW_AFTER,
-                                                        YEAR_DIGITS, YEARS, fatality_words)
+from conflictset.dataset.prelabel.fatality_spec import (
+    BEFORE_SPAN,
+    GROUP,
+    GROUP_SEPARATORS,
+    NO_CUE,
+    WINDOW_AFTER,
+    YEAR_DIGITS,
+    YEARS,
+    fatality_words,
+)
 from conflictset.dataset.prelabel.lexicon import LANGUAGES
 from conflictset.dataset.runs import first_in, run_cum_sum, run_first
 
@@ -80,7 +88,7 @@ def _tokens(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def phrase_flags(n: int) -> pl.DataFrame:
     """_lang, gram and the flags of the n-word phrases: death ``d<n>``, other ``o<n>``,
     qualifier ``q<n>`` and number value ``v<n>`` (one row per language and phrase)."""

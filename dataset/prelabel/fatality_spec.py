@@ -41,7 +41,7 @@ class FatalityWords:
     including: tuple[str, ...]  # phrases saying a suicide bomber is already in the count
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fatality_words(language: str) -> FatalityWords:
     lex = lexicon_for(language).fatalities
     phrases = lambda key: tuple(normalise_term(t) for t in lex.get(key, []))  # noqa: E731

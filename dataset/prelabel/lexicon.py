@@ -69,7 +69,7 @@ def _variants(term: str, language: str) -> list[str]:
     return list(dict.fromkeys(_arabic_variants(norm)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(language: str) -> Lexicon:
     path = LEXICON_DIR / f"{language}.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -87,7 +87,7 @@ def load(language: str) -> Lexicon:
                    data.get("dates", {}), data)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def named_actors() -> tuple[dict, ...]:
     data = tomllib.loads((LEXICON_DIR / "actors.toml").read_text(encoding="utf-8"))
     for entry in data["actor"]:
@@ -149,7 +149,7 @@ def _date_word_rows() -> tuple[tuple[str, bool, str, str], ...]:
     return tuple(r for r in rows if r[0].strip())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def term_table(language: str) -> pl.DataFrame:
     """One row per (pattern, key): ``pattern`` padded (" term "), ``cased`` for acronyms.
 

@@ -18,8 +18,14 @@ import operator
 import polars as pl
 
 from conflictset.dataset.prelabel.entities import entity_table
-from conflictset.dataset.prelabel.lexicon import (FALLBACK_LANGUAGE, LANGUAGES, LEXICON_DIR, LexiconError,
-                                                  key_bits, term_table)
+from conflictset.dataset.prelabel.lexicon import (
+    FALLBACK_LANGUAGE,
+    LANGUAGES,
+    LEXICON_DIR,
+    LexiconError,
+    key_bits,
+    term_table,
+)
 from conflictset.dataset.prelabel.normalise import lower_of_padded, padded_cased
 
 ROW = "_row"
@@ -59,7 +65,7 @@ def _offsets() -> dict[str, int]:
     return {"_mT": 0, "_mW": n_subs, "_mC": 2 * n_subs}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pattern_table(language: str) -> pl.DataFrame:
     """One row per (pattern, cased) of :func:`term_table`: what one hit adds to its sentence —
     ``bits``, the OR of its keys' bits, each mask at its :func:`_offsets` place."""
@@ -70,7 +76,7 @@ def pattern_table(language: str) -> pl.DataFrame:
     return table.group_by("pattern", "cased", maintain_order=True).agg(pl.col("bits").unique().sum())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def evidence_table(language: str) -> pl.DataFrame:
     """The trigger rows of :func:`term_table` with their evidence string ``key=term`` and its
     number ``term_id`` in the language (built once per language instead of once per hit; cues and
@@ -81,7 +87,7 @@ def evidence_table(language: str) -> pl.DataFrame:
     return table.with_columns(pl.col("evidence").rank("dense").cast(pl.UInt32).alias("term_id"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tables(language: str) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
     """Per pass (``_pl`` lower-case terms, ``_pc`` acronyms) the :func:`pattern_table` and
     :func:`evidence_table` rows of a language."""
@@ -90,7 +96,7 @@ def _tables(language: str) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
             for cased, src in ((False, "_pl"), (True, "_pc"))}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lower_patterns(language: str) -> pl.Expr:
     """The lower-case pass of a language: its terms and the span step's names (one scan serves
     both), as one list literal (turning ~13k Python strings into a literal costs ~2 ms a call)."""

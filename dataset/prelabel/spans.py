@@ -45,7 +45,7 @@ def _char_offset(padded: pl.Expr, byte_pos: pl.Expr) -> pl.Expr:
         padded.cast(pl.Binary).bin.slice(0, byte_pos).cast(pl.String).str.len_chars())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _table(language: str, cased: bool) -> pl.DataFrame:
     """The :func:`.entities.entity_table` rows of one case mode, each numbered (``_pid``)."""
     return entity_table(language).filter(pl.col("cased") == cased).drop("cased").with_row_index("_pid")

@@ -56,8 +56,9 @@ def test_event_without_a_date_falls_back_to_publication_week(label):
 
 # --- the vectorised path (dates_vec) against mentions()/event_date(), which stay the reference ---
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 import polars as pl  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from conflictset.dataset.prelabel.date_spec import KIND_GROUPS  # noqa: E402
 from conflictset.dataset.prelabel.dates_vec import date_spans  # noqa: E402

@@ -2,17 +2,16 @@
 
 import re
 
+import polars as pl
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from prelabel_helpers import sentences
 
+from conflictset.dataset.prelabel import prelabel
 from conflictset.dataset.prelabel.lexicon import LexiconError
 from conflictset.dataset.prelabel.matcher import has, match, prepare
 from conflictset.dataset.prelabel.normalise import normalise_term
-
-import polars as pl
-
-from conflictset.dataset.prelabel import prelabel
-from prelabel_helpers import sentences
 
 
 def _terms(text, language="en"):
