@@ -28,16 +28,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from conflictset.dataset.prelabel.date_spec import (
-    DAY_PRECISION,
-    KIND_GROUPS,
-    MID_MONTH,
-    MIDWEEK,
-    PRECISION,
-    WEEKEND,
-    WEEKEND_DAY,
-    date_patterns,
-)
+from conflictset.dataset.prelabel import date_spec as spec
 
 
 @dataclass(frozen=True)
@@ -55,9 +46,9 @@ _DIGIT = re.compile(r"\d")
 @functools.cache
 def _gates(language: str) -> dict[str, tuple[str, tuple | None]]:
     """Per kind, the cheap test :func:`_open` makes before its regex runs."""
-    p = date_patterns(language)
-    gates = {kind: ("digit", None) for kind in KIND_GROUPS["numeric"]}
-    gates |= {kind: ("month", None) for kind in KIND_GROUPS["month"]}
+    p = spec.date_patterns(language)
+    gates = {kind: ("digit", None) for kind in spec.KIND_GROUPS["numeric"]}
+    gates |= {kind: ("month", None) for kind in spec.KIND_GROUPS["month"]}
     gates["weekday"] = ("sub", tuple(p.weekdays))
     gates |= {kind: ("lower", tuple(k.lower() for k in table)) for kind, table in p.relative.items()}
     return gates
@@ -87,9 +78,9 @@ def kinds_for(language: str | None, groups: frozenset[str] | tuple[bool, ...]) -
     """The (kind, regex) pairs :func:`mentions` tries for these ``groups`` — names of
     :data:`KIND_GROUPS`, or one flag per group in its order — computed once per combination."""
     if isinstance(groups, tuple):
-        groups = frozenset(g for g, on in zip(KIND_GROUPS, groups) if on)
-    allowed = {k for g in groups for k in KIND_GROUPS[g]}
-    return tuple((kind, rx) for kind, rx in date_patterns(language or "en").regexes.items() if kind in allowed)
+        groups = frozenset(g for g, on in zip(spec.KIND_GROUPS, groups) if on)
+    allowed = {k for g in groups for k in spec.KIND_GROUPS[g]}
+    return tuple((kind, rx) for kind, rx in spec.date_patterns(language or "en").regexes.items() if kind in allowed)
 
 
 def mentions(text: str, language: str | None, published: dt.date | None,
@@ -97,9 +88,9 @@ def mentions(text: str, language: str | None, published: dt.date | None,
     """Date mentions in ``text``. ``groups`` (names of :data:`KIND_GROUPS`, or one flag per
     group) limits the patterns tried when a vectorised pre-check already knows which kinds can
     occur."""
-    p = date_patterns(language or "en")
+    p = spec.date_patterns(language or "en")
     months, weekdays = p.months, p.weekdays
-    rel_d, rel_w, rel_m = (p.relative[kind] for kind in KIND_GROUPS["relative"])
+    rel_d, rel_w, rel_m = (p.relative[kind] for kind in spec.KIND_GROUPS["relative"])
     pats = p.regexes.items() if groups is None else kinds_for(language, groups)
     gates = _gates(language or "en")
     out: list[DateMention] = []
@@ -113,9 +104,9 @@ def mentions(text: str, language: str | None, published: dt.date | None,
             s, e = mt.span()
             if any(s < te and ts < e for ts, te in taken):
                 continue
-            date, prec = None, PRECISION.get(kind, DAY_PRECISION)
+            date, prec = None, spec.PRECISION.get(kind, spec.DAY_PRECISION)
             g = mt.groupdict()
-            if kind in KIND_GROUPS["numeric"]:
+            if kind in spec.KIND_GROUPS["numeric"]:
                 date = _safe_date(int(g["y"]), int(g["m"]), int(g["d"]))
             elif kind in ("d_month_y", "month_d_y"):
                 mon = months[g["mon"]]
@@ -127,7 +118,7 @@ def mentions(text: str, language: str | None, published: dt.date | None,
                         year -= 1
                 date = _safe_date(year, mon, int(g["d"])) if year else None
             elif kind == "month_y":
-                date = _safe_date(int(g["y"]), months[g["mon"]], MID_MONTH)
+                date = _safe_date(int(g["y"]), months[g["mon"]], spec.MID_MONTH)
             elif kind == "weekday" and published is not None:
                 back = (published.weekday() - weekdays[g["wd"]]) % 7
                 date = published - dt.timedelta(days=back)
@@ -139,17 +130,17 @@ def mentions(text: str, language: str | None, published: dt.date | None,
                 n = rel_w.get(key, 0)
                 if published is not None:
                     monday = published - dt.timedelta(days=published.weekday() + 7 * n)
-                    if WEEKEND in key:
-                        date = published - dt.timedelta(days=(published.weekday() - WEEKEND_DAY) % 7 + 7 * n)
+                    if spec.WEEKEND in key:
+                        date = published - dt.timedelta(days=(published.weekday() - spec.WEEKEND_DAY) % 7 + 7 * n)
                     else:
-                        date = monday + dt.timedelta(days=MIDWEEK)
+                        date = monday + dt.timedelta(days=spec.MIDWEEK)
             elif kind == "rel_month":
                 n = rel_m.get(g["rel"].lower(), 0)
                 if published is not None:
                     y, m = published.year, published.month - n
                     while m < 1:
                         y, m = y - 1, m + 12
-                    date = dt.date(y, m, MID_MONTH)
+                    date = dt.date(y, m, spec.MID_MONTH)
             taken.append((s, e))
             out.append(DateMention(s, e, date, prec))
     return sorted(out, key=lambda m: m.start)

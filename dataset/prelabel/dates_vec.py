@@ -24,17 +24,7 @@ import functools
 
 import polars as pl
 
-from conflictset.dataset.prelabel.date_spec import (
-    DAY_PRECISION,
-    KIND_GROUPS,
-    KINDS,
-    MID_MONTH,
-    MIDWEEK,
-    PRECISION,
-    WEEKEND,
-    WEEKEND_DAY,
-    date_patterns,
-)
+from conflictset.dataset.prelabel import date_spec as spec
 from conflictset.dataset.prelabel.dates import event_date, mentions
 
 ROW = "_row"
@@ -80,9 +70,9 @@ def _engines_disagree(frame: pl.DataFrame) -> pl.Series:
 
 def _open_rows(frame: pl.DataFrame, checks: dict[str, pl.Expr], keep: pl.Expr = pl.lit(True)) -> pl.DataFrame:
     """The rows ``keep`` selects where some check holds, with one :func:`flag` column per group."""
-    flags = [checks[g].alias(flag(g)) for g in KIND_GROUPS]
+    flags = [checks[g].alias(flag(g)) for g in spec.KIND_GROUPS]
     return (frame.select(ROW, "text", "_lang", "published_at", *flags)
-            .filter(pl.any_horizontal([flag(g) for g in KIND_GROUPS]) & keep))
+            .filter(pl.any_horizontal([flag(g) for g in spec.KIND_GROUPS]) & keep))
 
 
 def _in_python(need: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -111,9 +101,9 @@ def _hits(need: pl.DataFrame) -> pl.DataFrame:
     """Every match of every open kind, with its numbers read (y/m/d, or n units back)."""
     parts = []
     for (lang,), rows in need.partition_by("_lang", as_dict=True).items():
-        for group, kinds in KIND_GROUPS.items():
+        for group, kinds in spec.KIND_GROUPS.items():
             opened = rows.filter(flag(group))
-            regexes = date_patterns(lang).regexes
+            regexes = spec.date_patterns(lang).regexes
             kinds = [k for k in kinds if k in regexes]
             if not (opened.height and kinds):
                 continue
@@ -145,8 +135,8 @@ def _matches(rows: pl.LazyFrame, pieces: pl.Expr, columns: list[pl.Expr]) -> pl.
 def _kind_exprs(lang: str, kind: str) -> tuple[pl.Expr, list[pl.Expr]]:
     """For one kind of one language: the text split into gaps and matches, and the
     :data:`_HIT_SCHEMA` columns of a match (capture groups as numbers: y/m/d, or n units back)."""
-    spec = date_patterns(lang)
-    regex = spec.regexes[kind]
+    p = spec.date_patterns(lang)
+    regex = p.regexes[kind]
     pieces = pl.col("text").str.replace_all(regex.pattern, f"{_MARK}${{0}}{_MARK}").str.split(_MARK)
     match = pl.col("match")
     key = match.str.to_lowercase()
@@ -154,21 +144,21 @@ def _kind_exprs(lang: str, kind: str) -> tuple[pl.Expr, list[pl.Expr]]:
     groups = match.str.extract_groups(f"^(?:{regex.pattern})")
     group = lambda name: groups.struct.field(name)  # noqa: E731 (one regex pass: polars shares the subexpression)
     cols = {}
-    if kind in KIND_GROUPS["relative"]:
-        table = spec.relative[kind]
+    if kind in spec.KIND_GROUPS["relative"]:
+        table = p.relative[kind]
         lookups = [_lookup(key, table)]
         if kind == "rel_day":  # rel_day alone also looks the word up as written
             lookups.append(_lookup(match, table))
         cols["n"] = pl.coalesce(*lookups, pl.lit(0))
-        cols["weekend"] = key.str.contains(WEEKEND, literal=True)
+        cols["weekend"] = key.str.contains(spec.WEEKEND, literal=True)
     elif kind == "weekday":
-        cols["n"] = _lookup(group("wd"), spec.weekdays)
+        cols["n"] = _lookup(group("wd"), p.weekdays)
     else:
         cols = {name: group(name) for name in ("y", "m", "d") if name in regex.groupindex}
         if "mon" in regex.groupindex:
-            cols["m"] = _lookup(group("mon"), spec.months)
-    cols["kind"] = pl.lit(KINDS.index(kind))
-    cols["prec"] = pl.lit(PRECISION.get(kind, DAY_PRECISION))
+            cols["m"] = _lookup(group("mon"), p.months)
+    cols["kind"] = pl.lit(spec.KINDS.index(kind))
+    cols["prec"] = pl.lit(spec.PRECISION.get(kind, spec.DAY_PRECISION))
     passed = (ROW, "published_at", "start", "end")
     return pieces, [cols.get(c, pl.col(c) if c in passed else pl.lit(None)).cast(t).alias(c)
                     for c, t in _HIT_SCHEMA.items()]
@@ -181,7 +171,7 @@ def _lookup(expr: pl.Expr, table: dict) -> pl.Expr:
 def _resolve(hits: pl.DataFrame) -> pl.DataFrame:
     """Add ``date`` exactly as :func:`.dates.mentions` computes it for each kind."""
     kind = pl.col("kind")
-    is_kind = lambda *names: kind.is_in([KINDS.index(k) for k in names])  # noqa: E731
+    is_kind = lambda *names: kind.is_in([spec.KINDS.index(k) for k in names])  # noqa: E731
     pub, n = pl.col("published_at"), pl.col("n")
     weekday = pub.dt.weekday().cast(pl.Int32) - 1  # Monday = 0, as datetime.date.weekday()
     months_back = pub.dt.year() * 12 + pub.dt.month() - 1 - n
@@ -191,14 +181,14 @@ def _resolve(hits: pl.DataFrame) -> pl.DataFrame:
     guessed_year = pl.when(this_year > pub).then(pub.dt.year() - 1).otherwise(pub.dt.year())
     days_back = (pl.when(is_kind("weekday")).then((weekday - n + 7) % 7)
                  .when(is_kind("rel_day")).then(n)
-                 .when(is_kind("rel_week") & pl.col("weekend")).then((weekday - WEEKEND_DAY + 7) % 7 + 7 * n)
-                 .when(is_kind("rel_week")).then(weekday + 7 * n - MIDWEEK))
+                 .when(is_kind("rel_week") & pl.col("weekend")).then((weekday - spec.WEEKEND_DAY + 7) % 7 + 7 * n)
+                 .when(is_kind("rel_week")).then(weekday + 7 * n - spec.MIDWEEK))
     hits = hits.with_columns(
         pl.when(is_kind("rel_month")).then(months_back // 12)
         .when(is_kind("d_month_y", "month_d_y")).then(pl.coalesce("y", guessed_year))
         .otherwise("y").alias("y"),
         pl.when(is_kind("rel_month")).then(months_back % 12 + 1).otherwise("m").alias("m"),
-        pl.when(is_kind("month_y", "rel_month")).then(MID_MONTH).otherwise("d").alias("d"),
+        pl.when(is_kind("month_y", "rel_month")).then(spec.MID_MONTH).otherwise("d").alias("d"),
         days_back.alias("_back"),
     )
     return hits.with_columns(

@@ -19,20 +19,11 @@ import functools
 import re
 from dataclasses import dataclass
 
-from conflictset.dataset.prelabel.fatality_spec import (
-    BEFORE_SPAN,
-    GROUP,
-    GROUP_SEPARATORS,
-    NO_CUE,
-    WINDOW_AFTER,
-    YEAR_DIGITS,
-    YEARS,
-    fatality_words,
-)
+from conflictset.dataset.prelabel import fatality_spec as spec
 from conflictset.dataset.prelabel.normalise import normalise_term
 
 _TOKEN = re.compile(r"\d[\d.,]*\d|\d|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-_GROUP_SEPARATOR = re.compile(rf"[{re.escape(GROUP_SEPARATORS)}](?={GROUP}\b)")
+_GROUP_SEPARATOR = re.compile(rf"[{re.escape(spec.GROUP_SEPARATORS)}](?={spec.GROUP}\b)")
 
 
 @dataclass(frozen=True)
@@ -45,12 +36,12 @@ class Count:
 @functools.cache
 def _vocab(language: str):
     """:func:`.fatality_spec.fatality_words` as lookup tables."""
-    spec = fatality_words(language)
-    words = dict(spec.numbers)
-    death = _index(tuple(p.split()) for p in spec.death)
-    not_death = _index(tuple(p.split()) for p in spec.not_death)
+    lex = spec.fatality_words(language)
+    words = dict(lex.numbers)
+    death = _index(tuple(p.split()) for p in lex.death)
+    not_death = _index(tuple(p.split()) for p in lex.not_death)
     first_words = frozenset(w.split()[0] for w in words)
-    return words, death, not_death, spec.qualifiers, first_words
+    return words, death, not_death, lex.qualifiers, first_words
 
 
 def _index(phrases) -> dict[str, list[tuple[str, ...]]]:
@@ -77,7 +68,7 @@ def _number(tokens, i, words, first_words) -> tuple[int, int] | None:
             return None
         value = int(digits)
         # years and clock times are not counts
-        if len(digits) == YEAR_DIGITS and YEARS[0] <= value <= YEARS[1]:
+        if len(digits) == spec.YEAR_DIGITS and spec.YEARS[0] <= value <= spec.YEARS[1]:
             return None
         return value, 1
     if tok not in first_words:
@@ -109,7 +100,7 @@ def _nearest_cue(tokens, j_range, death, not_death, skip=frozenset()) -> tuple[s
             return "death", dist
         if tokens[j][0] not in skip:
             dist += 1
-    return None, NO_CUE
+    return None, spec.NO_CUE
 
 
 def counts(text: str, language: str | None) -> list[Count]:
@@ -124,8 +115,8 @@ def counts(text: str, language: str | None) -> list[Count]:
             i += 1
             continue
         value, n = num
-        after, d_after = _nearest_cue(tokens, range(i + n, i + n + WINDOW_AFTER), death, not_death)
-        before, d_before = _nearest_cue(tokens, range(i - 1, i - 1 - BEFORE_SPAN, -1), death, not_death,
+        after, d_after = _nearest_cue(tokens, range(i + n, i + n + spec.WINDOW_AFTER), death, not_death)
+        before, d_before = _nearest_cue(tokens, range(i - 1, i - 1 - spec.BEFORE_SPAN, -1), death, not_death,
                                         qualifiers)
         # the closer cue decides ("killing 3 and wounding 10": 3 is deaths, 10 is not)
         kind = after if d_after <= d_before else before
@@ -140,7 +131,7 @@ def fatalities(text: str, language: str | None, suicide_bomb: bool = False) -> t
     found = counts(text, language)
     value = found[0].value if found else None
     if suicide_bomb:
-        including = fatality_words(language or "en").including
+        including = spec.fatality_words(language or "en").including
         norm = normalise_term(text)
         if not any(phrase in norm for phrase in including):
             value = (value or 0) + 1

@@ -13,16 +13,7 @@ import functools
 
 import polars as pl
 
-from conflictset.dataset.prelabel.fatality_spec import (
-    BEFORE_SPAN,
-    GROUP,
-    GROUP_SEPARATORS,
-    NO_CUE,
-    WINDOW_AFTER,
-    YEAR_DIGITS,
-    YEARS,
-    fatality_words,
-)
+from conflictset.dataset.prelabel import fatality_spec as spec
 from conflictset.dataset.prelabel.lexicon import LANGUAGES
 from conflictset.dataset.runs import first_in, run_cum_sum, run_first
 
@@ -34,7 +25,7 @@ def phrase_table() -> pl.DataFrame:
     """lang, gram (1–3 words), n, kind (number/death/other/qual), value."""
     rows = []
     for lang in LANGUAGES:
-        words = fatality_words(lang)
+        words = spec.fatality_words(lang)
         rows += [(lang, gram, "number", value) for gram, value in words.numbers]
         rows += [(lang, gram, kind, None) for kind, grams in (("death", words.death), ("other", words.not_death))
                  for gram in grams]
@@ -53,7 +44,7 @@ def first_words() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def including_phrases() -> dict[str, list[str]]:
-    return {lang: [f" {p} " for p in fatality_words(lang).including] for lang in LANGUAGES}
+    return {lang: [f" {p} " for p in spec.fatality_words(lang).including] for lang in LANGUAGES}
 
 
 def _next(col: str, i: int = 1) -> pl.Expr:
@@ -107,10 +98,10 @@ def _classify(toks: pl.DataFrame) -> pl.DataFrame:
         out = out.join(phrase_flags(n).rename({"gram": col}), on=["_lang", col], how="left", maintain_order="left")
     any_ = lambda p: pl.any_horizontal([pl.col(f"{p}{n}").fill_null(False) for n in (1, 2, 3)])  # noqa: E731
     digits = pl.col("_digits")
-    year = ((pl.col("tok").str.len_chars() == YEAR_DIGITS)
-            & pl.col("tok").cast(pl.Int64, strict=False).is_between(*YEARS))
+    year = ((pl.col("tok").str.len_chars() == spec.YEAR_DIGITS)
+            & pl.col("tok").cast(pl.Int64, strict=False).is_between(*spec.YEARS))
     # "1,300": the separator became a space; join a 3-digit group that follows a digit group
-    sep_group = (digits & pl.col("_t1").str.contains(rf"^{GROUP}$") & (pl.col("_sep") == 1))
+    sep_group = (digits & pl.col("_t1").str.contains(rf"^{spec.GROUP}$") & (pl.col("_sep") == 1))
     word_n = pl.when(pl.col("v3").is_not_null()).then(3).when(pl.col("v2").is_not_null()).then(2).otherwise(1)
     out = out.with_columns(sep_group.alias("_sg"), word_n.alias("_wn"))
     sep_group, word_n = pl.col("_sg"), pl.col("_wn")
@@ -144,7 +135,8 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
     toks = toks.with_columns((pl.col("_nstart") - pl.col("end")).alias("_sep"))
     toks = toks.join(rows.select(ROW, "text"), on=ROW, how="left").with_columns(
         pl.when(pl.col("_sep") == 1).then(pl.col("text").str.slice(pl.col("end"), 1)).alias("_sepc")).with_columns(
-        pl.when(pl.col("_sepc").is_in(list(GROUP_SEPARATORS))).then(1).otherwise(0).alias("_sep")).drop("text", "_sepc")
+        pl.when(pl.col("_sepc").is_in(list(spec.GROUP_SEPARATORS))).then(1).otherwise(0).alias("_sep")
+    ).drop("text", "_sepc")
     toks = _classify(toks)
     # non-qualifier words up to each word (words that are not candidates are never qualifiers)
     toks = toks.with_columns(run_cum_sum(pl.col("qual").cast(pl.Int64), ROW).alias("_cq")).with_columns(
@@ -161,12 +153,12 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
     before = after.with_columns((pl.col("k") - 1).alias("k_m1")).sort("k_m1").join_asof(
         cues.rename({"k": "k_before", "cue": "cue_before", "c": "c_cue"}).sort("k_before"),
         left_on="k_m1", right_on="k_before", by=ROW, strategy="backward", check_sortedness=False)
-    d_after = (pl.when(pl.col("k_after") - pl.col("k_end") < WINDOW_AFTER)
-               .then(pl.col("k_after") - pl.col("k_end")).otherwise(NO_CUE)).fill_null(NO_CUE)
-    d_before = (pl.when(pl.col("k") - pl.col("k_before") <= BEFORE_SPAN)
-                .then(pl.col("c_prev") - pl.col("c_cue")).otherwise(NO_CUE)).fill_null(NO_CUE)
+    d_after = (pl.when(pl.col("k_after") - pl.col("k_end") < spec.WINDOW_AFTER)
+               .then(pl.col("k_after") - pl.col("k_end")).otherwise(spec.NO_CUE)).fill_null(spec.NO_CUE)
+    d_before = (pl.when(pl.col("k") - pl.col("k_before") <= spec.BEFORE_SPAN)
+                .then(pl.col("c_prev") - pl.col("c_cue")).otherwise(spec.NO_CUE)).fill_null(spec.NO_CUE)
     kind = pl.when(d_after <= d_before).then(
-        pl.when(d_after < NO_CUE).then(pl.col("cue_after"))).otherwise(pl.col("cue_before"))
+        pl.when(d_after < spec.NO_CUE).then(pl.col("cue_after"))).otherwise(pl.col("cue_before"))
     found = before.with_columns(kind.alias("_kind")).filter(pl.col("_kind") == "death")
     first = found.sort(ROW, "k").filter(first_in(ROW))
     return first.select(ROW, "value", "start", pl.col("end_num").alias("end"))
