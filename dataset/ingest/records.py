@@ -12,6 +12,7 @@ import unicodedata
 
 import polars as pl
 
+from conflictset.dataset.clean import has_article_text
 from conflictset.dataset.ingest.decode import MAX_RECORD_BYTES
 from conflictset.dataset.ingest.readers import FIELDS, RAW_SCHEMA, html_record
 from conflictset.schemas.pipeline import INGESTED_SCHEMA
@@ -57,9 +58,8 @@ def _extract_html_rows(raw: pl.DataFrame) -> pl.DataFrame:
 
 
 def _page_is_debris(frame: pl.DataFrame) -> pl.Series:
-    """True where an HTML record's extracted text has no article line (only nav, cookie notices)."""
-    from conflictset.dataset.clean import has_article_text  # clean owns the boilerplate phrase lists
-
+    """True where an HTML record's extracted text has no article line (only nav, cookie notices);
+    :func:`.clean.has_article_text` decides, as clean owns the boilerplate phrase lists."""
     from_html = ((frame["format"] == "html") | frame["html"].is_not_null()) & frame["text"].is_not_null() \
         & frame["reason"].is_null()
     flags = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)

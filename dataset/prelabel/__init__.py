@@ -13,20 +13,7 @@ review queues: low scores first, whatever the proposal.
 
 from __future__ import annotations
 
-import polars as pl
-
+from conflictset.dataset.prelabel.pipeline import PRELABEL_VERSION, prelabel
 from conflictset.schemas.prelabel import PRELABEL_COLUMNS
-
-PRELABEL_VERSION = "rules-1.0.0"
-
-REQUIRED_INPUT = ("text", "language", "role")
-
-
-def prelabel(sentences: pl.DataFrame) -> pl.DataFrame:
-    """Add the pre-label columns to a sentences frame (input columns are kept unchanged)."""
-    from conflictset.dataset.prelabel.pipeline import run
-
-    return run(sentences)
-
 
 __all__ = ["prelabel", "PRELABEL_VERSION", "PRELABEL_COLUMNS"]

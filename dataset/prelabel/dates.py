@@ -16,8 +16,9 @@ DATE span. When a sentence has several dates the most precise one wins, then the
 Month and weekday names are matched with the case written in the lexicon (English "May" is a
 month, "may" is not); relative words case-insensitively.
 
-The pre-labeller runs these patterns over whole frames (:mod:`.dates_vec`); :func:`mentions` and
-:func:`event_date` stay the reference it is tested against and serve the rows it hands back.
+The patterns and constants are defined in :mod:`.date_spec`; the pre-labeller runs them over
+whole frames (:mod:`.dates_vec`); :func:`mentions` and :func:`event_date` stay the reference it
+is tested against and serve the rows it hands back.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from conflictset.dataset.prelabel.lexicon import lexicon_for
+from conflictset.dataset.prelabel import date_spec as spec
 
 
 @dataclass(frozen=True)
@@ -38,50 +39,24 @@ class DateMention:
     precision: int
 
 
-def _alt(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-@functools.lru_cache(maxsize=None)
-def _patterns(language: str):
-    d = lexicon_for(language).dates
-    months = d.get("months", {})
-    weekdays = d.get("weekdays", {})
-    rel_d, rel_w, rel_m = d.get("relative_days", {}), d.get("relative_weeks", {}), d.get("relative_months", {})
-    m = _alt(months)
-    pats = [
-        ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
-        ("dmy_num", re.compile(r"\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})\b")),
-    ]
-    if m:
-        pats += [
-            ("d_month_y", re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|e|er)?\.?\s+(?P<mon>{m})\.?(?:,?\s+(?P<y>\d{{4}}))?\b")),
-            ("month_d_y", re.compile(rf"\b(?P<mon>{m})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}})\b)?")),
-            ("month_y", re.compile(rf"\b(?P<mon>{m})\s+(?P<y>\d{{4}})\b")),
-        ]
-    if weekdays:
-        pats.append(("weekday", re.compile(rf"\b(?P<wd>{_alt(weekdays)})\w*")))
-    for kind, table in (("rel_day", rel_d), ("rel_week", rel_w), ("rel_month", rel_m)):
-        if table:
-            pats.append((kind, re.compile(rf"(?i)\b(?P<rel>{_alt(table)})\b")))
-    gates = {
-        "iso": ("digit", None), "dmy_num": ("digit", None),
-        "d_month_y": ("month", None), "month_d_y": ("month", None), "month_y": ("month", None),
-        "weekday": ("sub", tuple(weekdays)),
-        "rel_day": ("lower", tuple(k.lower() for k in rel_d)),
-        "rel_week": ("lower", tuple(k.lower() for k in rel_w)),
-        "rel_month": ("lower", tuple(k.lower() for k in rel_m)),
-    }
-    return pats, months, weekdays, rel_d, rel_w, rel_m, gates
-
-
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 
 
-def _open(kind: str, gates, text: str, lower: str, words: set, months) -> bool:
-    """Cheap test whether pattern ``kind`` can match at all (saves most regex passes)."""
-    how, arg = gates[kind]
+@functools.cache
+def _gates(language: str) -> dict[str, tuple[str, tuple | None]]:
+    """Per kind, the cheap test :func:`_open` makes before its regex runs."""
+    p = spec.date_patterns(language)
+    gates = {kind: ("digit", None) for kind in spec.KIND_GROUPS["numeric"]}
+    gates |= {kind: ("month", None) for kind in spec.KIND_GROUPS["month"]}
+    gates["weekday"] = ("sub", tuple(p.weekdays))
+    gates |= {kind: ("lower", tuple(k.lower() for k in table)) for kind, table in p.relative.items()}
+    return gates
+
+
+def _open(gate: tuple[str, tuple | None], text: str, lower: str, words: set, months) -> bool:
+    """Cheap test whether a pattern can match at all (saves most regex passes)."""
+    how, arg = gate
     if how == "digit":
         return _DIGIT.search(text) is not None
     if how == "month":
@@ -98,19 +73,14 @@ def _safe_date(y: int, m: int, d: int) -> dt.date | None:
         return None
 
 
-#: pattern kinds by the vectorised pre-check that opens them (see dataset.prelabel.spans)
-KIND_GROUPS = {"numeric": ("iso", "dmy_num"), "month": ("d_month_y", "month_d_y", "month_y"),
-               "weekday": ("weekday",), "relative": ("rel_day", "rel_week", "rel_month")}
-
-
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kinds_for(language: str | None, groups: frozenset[str] | tuple[bool, ...]) -> tuple:
     """The (kind, regex) pairs :func:`mentions` tries for these ``groups`` — names of
     :data:`KIND_GROUPS`, or one flag per group in its order — computed once per combination."""
     if isinstance(groups, tuple):
-        groups = frozenset(g for g, on in zip(KIND_GROUPS, groups) if on)
-    allowed = {k for g in groups for k in KIND_GROUPS[g]}
-    return tuple((kind, rx) for kind, rx in _patterns(language or "en")[0] if kind in allowed)
+        groups = frozenset(g for g, on in zip(spec.KIND_GROUPS, groups) if on)
+    allowed = {k for g in groups for k in spec.KIND_GROUPS[g]}
+    return tuple((kind, rx) for kind, rx in spec.date_patterns(language or "en").regexes.items() if kind in allowed)
 
 
 def mentions(text: str, language: str | None, published: dt.date | None,
@@ -118,23 +88,25 @@ def mentions(text: str, language: str | None, published: dt.date | None,
     """Date mentions in ``text``. ``groups`` (names of :data:`KIND_GROUPS`, or one flag per
     group) limits the patterns tried when a vectorised pre-check already knows which kinds can
     occur."""
-    pats, months, weekdays, rel_d, rel_w, rel_m, gates = _patterns(language or "en")
-    if groups is not None:
-        pats = kinds_for(language, groups)
+    p = spec.date_patterns(language or "en")
+    months, weekdays = p.months, p.weekdays
+    rel_d, rel_w, rel_m = (p.relative[kind] for kind in spec.KIND_GROUPS["relative"])
+    pats = p.regexes.items() if groups is None else kinds_for(language, groups)
+    gates = _gates(language or "en")
     out: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     lower = text.lower() if groups is None else ""
     words = set(_WORD.findall(text)) if groups is None else set()
     for kind, rx in pats:
-        if groups is None and not _open(kind, gates, text, lower, words, months):
+        if groups is None and not _open(gates[kind], text, lower, words, months):
             continue
         for mt in rx.finditer(text):
             s, e = mt.span()
             if any(s < te and ts < e for ts, te in taken):
                 continue
-            date, prec = None, 1
+            date, prec = None, spec.PRECISION.get(kind, spec.DAY_PRECISION)
             g = mt.groupdict()
-            if kind in ("iso", "dmy_num"):
+            if kind in spec.KIND_GROUPS["numeric"]:
                 date = _safe_date(int(g["y"]), int(g["m"]), int(g["d"]))
             elif kind in ("d_month_y", "month_d_y"):
                 mon = months[g["mon"]]
@@ -146,7 +118,7 @@ def mentions(text: str, language: str | None, published: dt.date | None,
                         year -= 1
                 date = _safe_date(year, mon, int(g["d"])) if year else None
             elif kind == "month_y":
-                date, prec = _safe_date(int(g["y"]), months[g["mon"]], 15), 3
+                date = _safe_date(int(g["y"]), months[g["mon"]], spec.MID_MONTH)
             elif kind == "weekday" and published is not None:
                 back = (published.weekday() - weekdays[g["wd"]]) % 7
                 date = published - dt.timedelta(days=back)
@@ -156,24 +128,19 @@ def mentions(text: str, language: str | None, published: dt.date | None,
             elif kind == "rel_week":
                 key = g["rel"].lower()
                 n = rel_w.get(key, 0)
-                prec = 2
                 if published is not None:
                     monday = published - dt.timedelta(days=published.weekday() + 7 * n)
-                    if "weekend" in key:
-                        sat = published - dt.timedelta(days=(published.weekday() - 5) % 7 + 7 * n)
-                        date = sat
+                    if spec.WEEKEND in key:
+                        date = published - dt.timedelta(days=(published.weekday() - spec.WEEKEND_DAY) % 7 + 7 * n)
                     else:
-                        date = monday + dt.timedelta(days=2)
+                        date = monday + dt.timedelta(days=spec.MIDWEEK)
             elif kind == "rel_month":
                 n = rel_m.get(g["rel"].lower(), 0)
-                prec = 3
                 if published is not None:
                     y, m = published.year, published.month - n
                     while m < 1:
                         y, m = y - 1, m + 12
-                    date = dt.date(y, m, 15)
-            else:
-                prec = 1
+                    date = dt.date(y, m, spec.MID_MONTH)
             taken.append((s, e))
             out.append(DateMention(s, e, date, prec))
     return sorted(out, key=lambda m: m.start)

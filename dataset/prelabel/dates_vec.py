@@ -1,8 +1,8 @@
 """DATE spans and event dates for a whole frame: :func:`.dates.mentions` and
 :func:`.dates.event_date` as polars column operations.
 
-Every pattern of :mod:`.dates` runs once per language over the rows whose pre-check opened its
-kind group, as a match test; the rows it matches go through one ``replace_all`` that brackets
+Every pattern of :mod:`.date_spec` runs once per language over the rows whose pre-check opened
+its kind group, as a match test; the rows it matches go through one ``replace_all`` that brackets
 each match with NUL characters: splitting on NUL leaves gaps and matches in turn, so running sums
 of their lengths are the code-point offsets. Capture groups are re-read from the isolated
 matches (every pattern starts on a word character and ends on a word boundary, so the groups
@@ -24,11 +24,10 @@ import functools
 
 import polars as pl
 
-from conflictset.dataset.prelabel.dates import KIND_GROUPS, _patterns, event_date, mentions
+from conflictset.dataset.prelabel import date_spec as spec
+from conflictset.dataset.prelabel.dates import event_date, mentions
 
 ROW = "_row"
-KINDS = tuple(k for kinds in KIND_GROUPS.values() for k in kinds)  # the order mentions() tries them
-PRECISION = {"month_y": 3, "rel_week": 2, "rel_month": 3}  # the other kinds give day precision
 #: characters on which Python's \w, \s, \d, \b or (?i) may differ from Rust's (see module doc)
 _ENGINES_DISAGREE = (r"[\x00\x1c-\x1f\u0130\u0131\u017f]|[[^\x00-\x7f]&&[\p{M}\p{No}\p{Nd}\p{Pc}\u200c\u200d"
                      r"[\p{Alphabetic}&&[^\p{L}\p{Nl}]]]]")
@@ -71,9 +70,9 @@ def _engines_disagree(frame: pl.DataFrame) -> pl.Series:
 
 def _open_rows(frame: pl.DataFrame, checks: dict[str, pl.Expr], keep: pl.Expr = pl.lit(True)) -> pl.DataFrame:
     """The rows ``keep`` selects where some check holds, with one :func:`flag` column per group."""
-    flags = [checks[g].alias(flag(g)) for g in KIND_GROUPS]
+    flags = [checks[g].alias(flag(g)) for g in spec.KIND_GROUPS]
     return (frame.select(ROW, "text", "_lang", "published_at", *flags)
-            .filter(pl.any_horizontal([flag(g) for g in KIND_GROUPS]) & keep))
+            .filter(pl.any_horizontal([flag(g) for g in spec.KIND_GROUPS]) & keep))
 
 
 def _in_python(need: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -102,14 +101,15 @@ def _hits(need: pl.DataFrame) -> pl.DataFrame:
     """Every match of every open kind, with its numbers read (y/m/d, or n units back)."""
     parts = []
     for (lang,), rows in need.partition_by("_lang", as_dict=True).items():
-        for group, kinds in KIND_GROUPS.items():
+        for group, kinds in spec.KIND_GROUPS.items():
             opened = rows.filter(flag(group))
-            kinds = [k for k in kinds if k in _pattern_table(lang)]
+            regexes = spec.date_patterns(lang).regexes
+            kinds = [k for k in kinds if k in regexes]
             if not (opened.height and kinds):
                 continue
             # splitting the text around matches costs far more than finding none: only rows
             # with a match go through it
-            found = opened.select(pl.col("text").str.contains(_pattern_table(lang)[k].pattern).alias(k) for k in kinds)
+            found = opened.select(pl.col("text").str.contains(regexes[k].pattern).alias(k) for k in kinds)
             parts += [_matches(opened.filter(found[k]).lazy(), *_kind_exprs(lang, k)) for k in kinds if found[k].any()]
     return pl.concat([pl.LazyFrame(schema=_HIT_SCHEMA), *parts]).collect(engine="in-memory")
 
@@ -131,17 +131,12 @@ def _matches(rows: pl.LazyFrame, pieces: pl.Expr, columns: list[pl.Expr]) -> pl.
             .select(columns))
 
 
-@functools.lru_cache(maxsize=None)
-def _pattern_table(lang: str) -> dict:
-    return dict(_patterns(lang)[0])
-
-
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _kind_exprs(lang: str, kind: str) -> tuple[pl.Expr, list[pl.Expr]]:
     """For one kind of one language: the text split into gaps and matches, and the
     :data:`_HIT_SCHEMA` columns of a match (capture groups as numbers: y/m/d, or n units back)."""
-    _, months, weekdays, rel_d, rel_w, rel_m, _ = _patterns(lang)
-    regex = _pattern_table(lang)[kind]
+    p = spec.date_patterns(lang)
+    regex = p.regexes[kind]
     pieces = pl.col("text").str.replace_all(regex.pattern, f"{_MARK}${{0}}{_MARK}").str.split(_MARK)
     match = pl.col("match")
     key = match.str.to_lowercase()
@@ -149,21 +144,21 @@ def _kind_exprs(lang: str, kind: str) -> tuple[pl.Expr, list[pl.Expr]]:
     groups = match.str.extract_groups(f"^(?:{regex.pattern})")
     group = lambda name: groups.struct.field(name)  # noqa: E731 (one regex pass: polars shares the subexpression)
     cols = {}
-    if kind in ("rel_day", "rel_week", "rel_month"):
-        table = {"rel_day": rel_d, "rel_week": rel_w, "rel_month": rel_m}[kind]
+    if kind in spec.KIND_GROUPS["relative"]:
+        table = p.relative[kind]
         lookups = [_lookup(key, table)]
         if kind == "rel_day":  # rel_day alone also looks the word up as written
             lookups.append(_lookup(match, table))
         cols["n"] = pl.coalesce(*lookups, pl.lit(0))
-        cols["weekend"] = key.str.contains("weekend", literal=True)
+        cols["weekend"] = key.str.contains(spec.WEEKEND, literal=True)
     elif kind == "weekday":
-        cols["n"] = _lookup(group("wd"), weekdays)
+        cols["n"] = _lookup(group("wd"), p.weekdays)
     else:
         cols = {name: group(name) for name in ("y", "m", "d") if name in regex.groupindex}
         if "mon" in regex.groupindex:
-            cols["m"] = _lookup(group("mon"), months)
-    cols["kind"] = pl.lit(KINDS.index(kind))
-    cols["prec"] = pl.lit(PRECISION.get(kind, 1))
+            cols["m"] = _lookup(group("mon"), p.months)
+    cols["kind"] = pl.lit(spec.KINDS.index(kind))
+    cols["prec"] = pl.lit(spec.PRECISION.get(kind, spec.DAY_PRECISION))
     passed = (ROW, "published_at", "start", "end")
     return pieces, [cols.get(c, pl.col(c) if c in passed else pl.lit(None)).cast(t).alias(c)
                     for c, t in _HIT_SCHEMA.items()]
@@ -176,7 +171,7 @@ def _lookup(expr: pl.Expr, table: dict) -> pl.Expr:
 def _resolve(hits: pl.DataFrame) -> pl.DataFrame:
     """Add ``date`` exactly as :func:`.dates.mentions` computes it for each kind."""
     kind = pl.col("kind")
-    is_kind = lambda *names: kind.is_in([KINDS.index(k) for k in names])  # noqa: E731
+    is_kind = lambda *names: kind.is_in([spec.KINDS.index(k) for k in names])  # noqa: E731
     pub, n = pl.col("published_at"), pl.col("n")
     weekday = pub.dt.weekday().cast(pl.Int32) - 1  # Monday = 0, as datetime.date.weekday()
     months_back = pub.dt.year() * 12 + pub.dt.month() - 1 - n
@@ -186,14 +181,14 @@ def _resolve(hits: pl.DataFrame) -> pl.DataFrame:
     guessed_year = pl.when(this_year > pub).then(pub.dt.year() - 1).otherwise(pub.dt.year())
     days_back = (pl.when(is_kind("weekday")).then((weekday - n + 7) % 7)
                  .when(is_kind("rel_day")).then(n)
-                 .when(is_kind("rel_week") & pl.col("weekend")).then((weekday + 2) % 7 + 7 * n)  # its Saturday
-                 .when(is_kind("rel_week")).then(weekday + 7 * n - 2))  # its Wednesday
+                 .when(is_kind("rel_week") & pl.col("weekend")).then((weekday - spec.WEEKEND_DAY + 7) % 7 + 7 * n)
+                 .when(is_kind("rel_week")).then(weekday + 7 * n - spec.MIDWEEK))
     hits = hits.with_columns(
         pl.when(is_kind("rel_month")).then(months_back // 12)
         .when(is_kind("d_month_y", "month_d_y")).then(pl.coalesce("y", guessed_year))
         .otherwise("y").alias("y"),
         pl.when(is_kind("rel_month")).then(months_back % 12 + 1).otherwise("m").alias("m"),
-        pl.when(is_kind("month_y", "rel_month")).then(15).otherwise("d").alias("d"),
+        pl.when(is_kind("month_y", "rel_month")).then(spec.MID_MONTH).otherwise("d").alias("d"),
         days_back.alias("_back"),
     )
     return hits.with_columns(

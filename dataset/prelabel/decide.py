@@ -133,14 +133,6 @@ def _evidence(tags: pl.Series, terms: pl.Series) -> pl.Series:
     return flat.group_by("_i", maintain_order=True).agg(pl.col("e").drop_nulls())["e"]
 
 
-def rule_strengths(frame: pl.DataFrame) -> pl.DataFrame:
-    """Raw vote strength of every rule (columns named after the rules), before cues.
-
-    ``frame`` has the key masks from the matcher.
-    """
-    return frame.select([r.expr.alias(r.name) for r in ORDERED_RULES])
-
-
 def decide(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` has the key masks and ``terms`` (from the matcher), ``text`` and ``role``."""
     names = [r.name for r in ORDERED_RULES]

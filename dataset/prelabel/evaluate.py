@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from conflictset.dataset.prelabel.pipeline import prelabel
 from conflictset.schemas.errors import InputError
 from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, PARENT_OF, SUB_EVENT_TYPE_NAMES
 
@@ -114,8 +115,6 @@ def _calibration(scores: list[float], ok_sub: list[bool], ok_evt: list[bool]) ->
 
 
 def predict(gold: pl.DataFrame) -> pl.DataFrame:
-    from conflictset.dataset.prelabel import prelabel
-
     sentences = gold.select(
         pl.format("gold-{}", pl.int_range(pl.len())).alias("sentence_id"),
         pl.col("text"),

@@ -1,7 +1,7 @@
 """Reported deaths in a sentence, counted the ACLED way.
 
-A number counts as fatalities when the nearest cue word around it (up to :data:`WINDOW_AFTER`
-words after it, or :data:`WINDOW_BEFORE` words before it) is a death word ("killed",
+A number counts as fatalities when the nearest cue word around it (in the windows of
+:mod:`.fatality_spec`, which also holds the word lists) is a death word ("killed",
 "omgekomen", "tués") and not a word that makes it something else: injured, arrested, troops,
 protesters, ages, distances ("250 leden van de special forces … geland" is a troop count, "7
 injured" is not deaths). ACLED counting: "at least 22" → 22; vague plurals ("several", "a few",
@@ -19,11 +19,11 @@ import functools
 import re
 from dataclasses import dataclass
 
-from conflictset.dataset.prelabel.lexicon import lexicon_for, normalise_term
+from conflictset.dataset.prelabel import fatality_spec as spec
+from conflictset.dataset.prelabel.normalise import normalise_term
 
-WINDOW_AFTER = 7
-WINDOW_BEFORE = 4
 _TOKEN = re.compile(r"\d[\d.,]*\d|\d|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+_GROUP_SEPARATOR = re.compile(rf"[{re.escape(spec.GROUP_SEPARATORS)}](?={spec.GROUP}\b)")
 
 
 @dataclass(frozen=True)
@@ -33,16 +33,15 @@ class Count:
     end: int
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _vocab(language: str):
-    lex = lexicon_for(language).fatalities
-    words = {normalise_term(k): int(v) for k, v in lex.get("words", {}).items()}
-    death = _index(tuple(normalise_term(t).split()) for t in lex.get("death", []))
-    not_death = _index(tuple(normalise_term(t).split()) for t in lex.get("not_death", []))
-    including = [normalise_term(t) for t in lex.get("including", [])]
-    qualifiers = frozenset(w for t in lex.get("at_least", []) for w in normalise_term(t).split())
+    """:func:`.fatality_spec.fatality_words` as lookup tables."""
+    lex = spec.fatality_words(language)
+    words = dict(lex.numbers)
+    death = _index(tuple(p.split()) for p in lex.death)
+    not_death = _index(tuple(p.split()) for p in lex.not_death)
     first_words = frozenset(w.split()[0] for w in words)
-    return words, death, not_death, including, qualifiers, first_words
+    return words, death, not_death, lex.qualifiers, first_words
 
 
 def _index(phrases) -> dict[str, list[tuple[str, ...]]]:
@@ -64,12 +63,12 @@ def _number(tokens, i, words, first_words) -> tuple[int, int] | None:
     """(value, n_tokens) of a number starting at token i, else None."""
     tok = tokens[i][0]
     if tok[0].isdigit():
-        digits = re.sub(r"[.,](?=\d{3}\b)", "", tok)
+        digits = _GROUP_SEPARATOR.sub("", tok)
         if not digits.isdigit():
             return None
         value = int(digits)
         # years and clock times are not counts
-        if len(digits) == 4 and 1900 <= value <= 2100:
+        if len(digits) == spec.YEAR_DIGITS and spec.YEARS[0] <= value <= spec.YEARS[1]:
             return None
         return value, 1
     if tok not in first_words:
@@ -101,12 +100,12 @@ def _nearest_cue(tokens, j_range, death, not_death, skip=frozenset()) -> tuple[s
             return "death", dist
         if tokens[j][0] not in skip:
             dist += 1
-    return None, 99
+    return None, spec.NO_CUE
 
 
 def counts(text: str, language: str | None) -> list[Count]:
     """Every number phrase in ``text`` that reports deaths, with its character offsets."""
-    words, death, not_death, _, qualifiers, first_words = _vocab(language or "en")
+    words, death, not_death, qualifiers, first_words = _vocab(language or "en")
     tokens = _tokens(text)
     found: list[Count] = []
     i = 0
@@ -116,8 +115,8 @@ def counts(text: str, language: str | None) -> list[Count]:
             i += 1
             continue
         value, n = num
-        after, d_after = _nearest_cue(tokens, range(i + n, i + n + WINDOW_AFTER), death, not_death)
-        before, d_before = _nearest_cue(tokens, range(i - 1, i - 1 - WINDOW_BEFORE - 3, -1), death, not_death,
+        after, d_after = _nearest_cue(tokens, range(i + n, i + n + spec.WINDOW_AFTER), death, not_death)
+        before, d_before = _nearest_cue(tokens, range(i - 1, i - 1 - spec.BEFORE_SPAN, -1), death, not_death,
                                         qualifiers)
         # the closer cue decides ("killing 3 and wounding 10": 3 is deaths, 10 is not)
         kind = after if d_after <= d_before else before
@@ -132,7 +131,7 @@ def fatalities(text: str, language: str | None, suicide_bomb: bool = False) -> t
     found = counts(text, language)
     value = found[0].value if found else None
     if suicide_bomb:
-        including = _vocab(language or "en")[3]
+        including = spec.fatality_words(language or "en").including
         norm = normalise_term(text)
         if not any(phrase in norm for phrase in including):
             value = (value or 0) + 1

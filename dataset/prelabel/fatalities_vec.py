@@ -1,4 +1,4 @@
-"""Vectorised fatality counting: the rules of :mod:`dataset.prelabel.fatalities` on whole frames.
+"""Vectorised fatality counting: the rules of :mod:`.fatality_spec` on whole frames.
 
 The padded lower-case text is split into words (offsets are exact because the padding maps one
 character to one character); words and two/three-word phrases are classified by joining them to
@@ -13,14 +13,11 @@ import functools
 
 import polars as pl
 
-from conflictset.dataset.prelabel.fatalities import WINDOW_AFTER, WINDOW_BEFORE
-from conflictset.dataset.prelabel.lexicon import LANGUAGES, lexicon_for
-from conflictset.dataset.prelabel.normalise import normalise_term
+from conflictset.dataset.prelabel import fatality_spec as spec
+from conflictset.dataset.prelabel.lexicon import LANGUAGES
 from conflictset.dataset.runs import first_in, run_cum_sum, run_first
 
 ROW = "_row"
-#: the reference scans this many positions before a number (qualifiers included)
-BEFORE_SPAN = WINDOW_BEFORE + 3
 
 
 @functools.lru_cache(maxsize=1)
@@ -28,15 +25,12 @@ def phrase_table() -> pl.DataFrame:
     """lang, gram (1–3 words), n, kind (number/death/other/qual), value."""
     rows = []
     for lang in LANGUAGES:
-        lex = lexicon_for(lang).fatalities
-        for word, value in lex.get("words", {}).items():
-            rows.append((lang, normalise_term(word), "number", int(value)))
-        for kind, key in (("death", "death"), ("other", "not_death")):
-            for term in lex.get(key, []):
-                rows.append((lang, normalise_term(term), kind, None))
+        words = spec.fatality_words(lang)
+        rows += [(lang, gram, "number", value) for gram, value in words.numbers]
+        rows += [(lang, gram, kind, None) for kind, grams in (("death", words.death), ("other", words.not_death))
+                 for gram in grams]
         # like the reference, every word of a qualifier phrase ("at", "least") is skipped on its own
-        for word in {w for term in lex.get("at_least", []) for w in normalise_term(term).split()}:
-            rows.append((lang, word, "qual", None))
+        rows += [(lang, word, "qual", None) for word in sorted(words.qualifiers)]
     frame = pl.DataFrame(rows, schema={"_lang": pl.String, "gram": pl.String, "kind": pl.String,
                                        "value": pl.Int64}, orient="row")
     frame = frame.filter(pl.col("gram") != "").with_columns(pl.col("gram").str.count_matches(" ").add(1).alias("n"))
@@ -50,8 +44,7 @@ def first_words() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def including_phrases() -> dict[str, list[str]]:
-    return {lang: [f" {normalise_term(p)} " for p in lexicon_for(lang).fatalities.get("including", [])]
-            for lang in LANGUAGES}
+    return {lang: [f" {p} " for p in spec.fatality_words(lang).including] for lang in LANGUAGES}
 
 
 def _next(col: str, i: int = 1) -> pl.Expr:
@@ -86,7 +79,7 @@ def _tokens(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def phrase_flags(n: int) -> pl.DataFrame:
     """_lang, gram and the flags of the n-word phrases: death ``d<n>``, other ``o<n>``,
     qualifier ``q<n>`` and number value ``v<n>`` (one row per language and phrase)."""
@@ -105,9 +98,10 @@ def _classify(toks: pl.DataFrame) -> pl.DataFrame:
         out = out.join(phrase_flags(n).rename({"gram": col}), on=["_lang", col], how="left", maintain_order="left")
     any_ = lambda p: pl.any_horizontal([pl.col(f"{p}{n}").fill_null(False) for n in (1, 2, 3)])  # noqa: E731
     digits = pl.col("_digits")
-    year = (pl.col("tok").str.len_chars() == 4) & pl.col("tok").cast(pl.Int64, strict=False).is_between(1900, 2100)
+    year = ((pl.col("tok").str.len_chars() == spec.YEAR_DIGITS)
+            & pl.col("tok").cast(pl.Int64, strict=False).is_between(*spec.YEARS))
     # "1,300": the separator became a space; join a 3-digit group that follows a digit group
-    sep_group = (digits & pl.col("_t1").str.contains(r"^\d{3}$") & (pl.col("_sep") == 1))
+    sep_group = (digits & pl.col("_t1").str.contains(rf"^{spec.GROUP}$") & (pl.col("_sep") == 1))
     word_n = pl.when(pl.col("v3").is_not_null()).then(3).when(pl.col("v2").is_not_null()).then(2).otherwise(1)
     out = out.with_columns(sep_group.alias("_sg"), word_n.alias("_wn"))
     sep_group, word_n = pl.col("_sg"), pl.col("_wn")
@@ -141,7 +135,8 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
     toks = toks.with_columns((pl.col("_nstart") - pl.col("end")).alias("_sep"))
     toks = toks.join(rows.select(ROW, "text"), on=ROW, how="left").with_columns(
         pl.when(pl.col("_sep") == 1).then(pl.col("text").str.slice(pl.col("end"), 1)).alias("_sepc")).with_columns(
-        pl.when(pl.col("_sepc").is_in([",", "."])).then(1).otherwise(0).alias("_sep")).drop("text", "_sepc")
+        pl.when(pl.col("_sepc").is_in(list(spec.GROUP_SEPARATORS))).then(1).otherwise(0).alias("_sep")
+    ).drop("text", "_sepc")
     toks = _classify(toks)
     # non-qualifier words up to each word (words that are not candidates are never qualifiers)
     toks = toks.with_columns(run_cum_sum(pl.col("qual").cast(pl.Int64), ROW).alias("_cq")).with_columns(
@@ -158,12 +153,12 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
     before = after.with_columns((pl.col("k") - 1).alias("k_m1")).sort("k_m1").join_asof(
         cues.rename({"k": "k_before", "cue": "cue_before", "c": "c_cue"}).sort("k_before"),
         left_on="k_m1", right_on="k_before", by=ROW, strategy="backward", check_sortedness=False)
-    d_after = (pl.when(pl.col("k_after") - pl.col("k_end") < WINDOW_AFTER)
-               .then(pl.col("k_after") - pl.col("k_end")).otherwise(99))
-    d_before = (pl.when(pl.col("k") - pl.col("k_before") <= BEFORE_SPAN)
-                .then(pl.col("c_prev") - pl.col("c_cue")).otherwise(99))
-    kind = pl.when(d_after.fill_null(99) <= d_before.fill_null(99)).then(
-        pl.when(d_after.fill_null(99) < 99).then(pl.col("cue_after"))).otherwise(pl.col("cue_before"))
+    d_after = (pl.when(pl.col("k_after") - pl.col("k_end") < spec.WINDOW_AFTER)
+               .then(pl.col("k_after") - pl.col("k_end")).otherwise(spec.NO_CUE)).fill_null(spec.NO_CUE)
+    d_before = (pl.when(pl.col("k") - pl.col("k_before") <= spec.BEFORE_SPAN)
+                .then(pl.col("c_prev") - pl.col("c_cue")).otherwise(spec.NO_CUE)).fill_null(spec.NO_CUE)
+    kind = pl.when(d_after <= d_before).then(
+        pl.when(d_after < spec.NO_CUE).then(pl.col("cue_after"))).otherwise(pl.col("cue_before"))
     found = before.with_columns(kind.alias("_kind")).filter(pl.col("_kind") == "death")
     first = found.sort(ROW, "k").filter(first_in(ROW))
     return first.select(ROW, "value", "start", pl.col("end_num").alias("end"))

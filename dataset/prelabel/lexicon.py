@@ -69,7 +69,7 @@ def _variants(term: str, language: str) -> list[str]:
     return list(dict.fromkeys(_arabic_variants(norm)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(language: str) -> Lexicon:
     path = LEXICON_DIR / f"{language}.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -87,7 +87,7 @@ def load(language: str) -> Lexicon:
                    data.get("dates", {}), data)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def named_actors() -> tuple[dict, ...]:
     data = tomllib.loads((LEXICON_DIR / "actors.toml").read_text(encoding="utf-8"))
     for entry in data["actor"]:
@@ -128,7 +128,9 @@ def _patterns(terms: list[str], cased: bool, language: str) -> Iterator[tuple[st
             yield f" {v} ", term
 
 
-#: keys of the date words, by the date pre-check group (:data:`.dates.KIND_GROUPS`) they open
+#: the ``[dates]`` tables of relative words (word → days, weeks or months back)
+RELATIVE_DATE_TABLES = ("relative_days", "relative_weeks", "relative_months")
+#: keys of the date words, by the date pre-check group (:data:`.date_spec.KIND_GROUPS`) they open
 DATE_KEYS = {"month": "date:month", "weekday": "date:weekday", "relative": "date:relative"}
 
 
@@ -143,11 +145,11 @@ def _date_word_rows() -> tuple[tuple[str, bool, str, str], ...]:
         rows += [(f" {normalise_cased(w)} ", True, DATE_KEYS["month"], w) for w in d.get("months", {})]
         rows += [(f" {normalise_cased(w)}", True, DATE_KEYS["weekday"], w) for w in d.get("weekdays", {})]
         rows += [(f" {normalise_term(w)} ", False, DATE_KEYS["relative"], w)
-                 for table in ("relative_days", "relative_weeks", "relative_months") for w in d.get(table, {})]
+                 for table in RELATIVE_DATE_TABLES for w in d.get(table, {})]
     return tuple(r for r in rows if r[0].strip())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def term_table(language: str) -> pl.DataFrame:
     """One row per (pattern, key): ``pattern`` padded (" term "), ``cased`` for acronyms.
 
@@ -185,7 +187,3 @@ def key_bits() -> dict[str, tuple[str, int]]:
     for i, key in enumerate(sorted(others)):
         out[key] = ("_mC", 1 << i)
     return out
-
-
-def all_keys() -> list[str]:
-    return sorted(key_bits())

@@ -11,13 +11,21 @@ Python.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import operator
 
 import polars as pl
 
 from conflictset.dataset.prelabel.entities import entity_table
-from conflictset.dataset.prelabel.lexicon import LANGUAGES, FALLBACK_LANGUAGE, key_bits, term_table
+from conflictset.dataset.prelabel.lexicon import (
+    FALLBACK_LANGUAGE,
+    LANGUAGES,
+    LEXICON_DIR,
+    LexiconError,
+    key_bits,
+    term_table,
+)
 from conflictset.dataset.prelabel.normalise import lower_of_padded, padded_cased
 
 ROW = "_row"
@@ -57,7 +65,7 @@ def _offsets() -> dict[str, int]:
     return {"_mT": 0, "_mW": n_subs, "_mC": 2 * n_subs}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pattern_table(language: str) -> pl.DataFrame:
     """One row per (pattern, cased) of :func:`term_table`: what one hit adds to its sentence —
     ``bits``, the OR of its keys' bits, each mask at its :func:`_offsets` place."""
@@ -68,7 +76,7 @@ def pattern_table(language: str) -> pl.DataFrame:
     return table.group_by("pattern", "cased", maintain_order=True).agg(pl.col("bits").unique().sum())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def evidence_table(language: str) -> pl.DataFrame:
     """The trigger rows of :func:`term_table` with their evidence string ``key=term`` and its
     number ``term_id`` in the language (built once per language instead of once per hit; cues and
@@ -79,7 +87,7 @@ def evidence_table(language: str) -> pl.DataFrame:
     return table.with_columns(pl.col("evidence").rank("dense").cast(pl.UInt32).alias("term_id"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tables(language: str) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
     """Per pass (``_pl`` lower-case terms, ``_pc`` acronyms) the :func:`pattern_table` and
     :func:`evidence_table` rows of a language."""
@@ -88,7 +96,7 @@ def _tables(language: str) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
             for cased, src in ((False, "_pl"), (True, "_pc"))}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lower_patterns(language: str) -> pl.Expr:
     """The lower-case pass of a language: its terms and the span step's names (one scan serves
     both), as one list literal (turning ~13k Python strings into a literal costs ~2 ms a call)."""
@@ -138,9 +146,26 @@ def _term_hits(found: pl.DataFrame, language: str) -> pl.DataFrame:
 
 
 def has(key: str) -> pl.Expr:
-    """True where the sentence contains a term of lexicon ``key`` (a bit test on the masks)."""
-    mask, bit = key_bits().get(key, ("_mC", 0))
+    """True where the sentence contains a term of lexicon ``key`` (a bit test on the masks).
+
+    An unknown key raises :class:`.lexicon.LexiconError`: a rule reading a misspelt key would
+    otherwise never fire, without a word."""
+    bits = key_bits()
+    if key not in bits:
+        raise LexiconError(_unknown_key(key, bits))
+    mask, bit = bits[key]
     return (pl.col(mask) & pl.lit(bit, dtype=pl.UInt64)) != 0
+
+
+def _unknown_key(key: str, bits: dict) -> str:
+    """What :func:`has` says about ``key``: the known keys of its kind (prefix) and the fix."""
+    prefix = key.partition(":")[0] + ":" if ":" in key else ""
+    known = sorted(k for k in bits if prefix and k.startswith(prefix)) or sorted(bits)
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (f"unknown lexicon key {key!r}{hint}; known keys: {', '.join(known)} — fix: use a known key, or add "
+            f"its terms to the lexicons in {LEXICON_DIR} (T:/W: take the exact sub-event type names of "
+            f"conflictset.schemas.taxonomy, C: a group under [cues])")
 
 
 def match(sentences: pl.DataFrame) -> pl.DataFrame:

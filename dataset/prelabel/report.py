@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from conflictset.dataset.prelabel.decide import ORDERED_RULES, decide, factor
+from conflictset.dataset.prelabel.decide import ORDERED_RULES, THRESHOLD, decide, factor
 from conflictset.dataset.prelabel.matcher import ROW, match, prepare
 from conflictset.schemas.pipeline import Sentence
 from conflictset.schemas.tables import read_table
@@ -56,7 +56,7 @@ def rule_votes(sentences: pl.DataFrame) -> pl.DataFrame:
     final = decide(work)
     return raw.select(
         *[pl.when(pl.col(r.name) > 0).then(pl.lit(r.sub_event_type)).alias(r.name) for r in ORDERED_RULES],
-        *[((pl.col(r.name) > 0) & (pl.col(r.name) * pl.col("_f") < 0.5)).alias(f"_vetoed_{r.name}")
+        *[((pl.col(r.name) > 0) & (pl.col(r.name) * pl.col("_f") < THRESHOLD)).alias(f"_vetoed_{r.name}")
           for r in ORDERED_RULES],
         pl.col("terms"),
     ).with_columns(final["sub_event_type"].alias("sub_event_type"))

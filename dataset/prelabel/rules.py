@@ -15,38 +15,25 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from conflictset.dataset.prelabel.matcher import has
 from conflictset.schemas.taxonomy import SUB_EVENT_TYPE_NAMES
 
 ABSTAIN = 0.0
 
 
-#: every lexicon key a rule reads (for the rules report)
-USED_KEYS: set[str] = set()
-
-
-def _flag(key: str) -> pl.Expr:
-    from conflictset.dataset.prelabel.matcher import has
-
-    USED_KEYS.add(key)
-    return has(key)
-
-
 def T(sub: str) -> pl.Expr:
     """A strong trigger of ``sub`` occurs."""
-    return _flag(f"T:{sub}")
+    return has(f"T:{sub}")
 
 
 def W(sub: str) -> pl.Expr:
     """A weak trigger of ``sub`` occurs."""
-    return _flag(f"W:{sub}")
+    return has(f"W:{sub}")
 
 
 def C(cue: str) -> pl.Expr:
     """A word of cue group ``cue`` occurs."""
-    return _flag(f"C:{cue}")
-
-
-
+    return has(f"C:{cue}")
 
 
 def vote(*cases: tuple[pl.Expr, float]) -> pl.Expr:

@@ -20,16 +20,17 @@ import functools
 
 import polars as pl
 
-from conflictset.schemas.prelabel import PRELABEL_COLUMNS
-from conflictset.schemas.spans import SPAN_DTYPE
-from conflictset.dataset.prelabel.dates import KIND_GROUPS
+from conflictset.dataset.prelabel.date_spec import NUMERIC_CHECK, RELATIVE_TABLES, alternation
 from conflictset.dataset.prelabel.dates_vec import date_spans
-from conflictset.dataset.prelabel.fatalities_vec import fatalities_frame
-from conflictset.dataset.prelabel.lexicon import DATE_KEYS, LANGUAGES, lexicon_for
 from conflictset.dataset.prelabel.entities import ENTITY_SCHEMA, entity_table
+from conflictset.dataset.prelabel.fatalities_vec import fatalities_frame
+from conflictset.dataset.prelabel.fatality_spec import fatality_words
+from conflictset.dataset.prelabel.lexicon import DATE_KEYS, LANGUAGES, lexicon_for
 from conflictset.dataset.prelabel.matcher import HITS, has
 from conflictset.dataset.prelabel.normalise import normalise_term
 from conflictset.dataset.runs import first_in, last_in, run_first
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
+from conflictset.schemas.spans import SPAN_DTYPE
 
 ROW = "_row"
 #: words after/before an actor that make it the speaker, not the doer (all lexicon languages)
@@ -44,7 +45,7 @@ def _char_offset(padded: pl.Expr, byte_pos: pl.Expr) -> pl.Expr:
         padded.cast(pl.Binary).bin.slice(0, byte_pos).cast(pl.String).str.len_chars())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _table(language: str, cased: bool) -> pl.DataFrame:
     """The :func:`.entities.entity_table` rows of one case mode, each numbered (``_pid``)."""
     return entity_table(language).filter(pl.col("cased") == cased).drop("cased").with_row_index("_pid")
@@ -103,41 +104,31 @@ def _entity_hits(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts, how="diagonal_relaxed").with_columns(pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))
 
 
-_NUMERIC_DATE = r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b"
-
-
 @functools.lru_cache(maxsize=1)
-def _date_checks() -> dict[str, tuple[str, object]]:
-    """Vectorised checks (one per kind group of :data:`dataset.prelabel.dates.KIND_GROUPS`) that
-    find the rows worth parsing for dates: numeric dates (regex); month and weekday names as
+def date_checks() -> dict[str, pl.Expr]:
+    """Vectorised checks, one per kind group of :data:`.date_spec.KIND_GROUPS` (in its order),
+    that find the rows worth parsing for dates: numeric dates (regex); month and weekday names as
     written in the lexicons (case-sensitive regex on the text; weekdays as prefixes for
     "dinsdagochtend"); relative words (Aho–Corasick on the lower-cased padded text). They decide
-    the rows where the regex engines disagree; elsewhere the matcher's date-word bits stand in
-    for the last three."""
-    import re
-
+    the rows where the regex engines disagree; elsewhere the matcher's date-word bits stand in for
+    the last three."""
     months, weekdays, rel = set(), set(), set()
     for lang in LANGUAGES:
         d = lexicon_for(lang).dates
         months |= set(d.get("months", {}))
         weekdays |= set(d.get("weekdays", {}))
-        for table in ("relative_days", "relative_weeks", "relative_months"):
+        for table in RELATIVE_TABLES.values():
             rel |= {f" {normalise_term(w)} " for w in d.get(table, {})}
-    alt = lambda ws: "|".join(sorted((re.escape(w) for w in ws), key=len, reverse=True))  # noqa: E731
-    return {"numeric": ("text", _NUMERIC_DATE), "month": ("text", rf"\b(?:{alt(months)})\b"),
-            "weekday": ("text", rf"\b(?:{alt(weekdays)})"), "relative": ("_pl", sorted(rel))}
-
-
-def _check(column: str, pattern) -> pl.Expr:
-    if isinstance(pattern, str):
-        return pl.col(column).str.contains(pattern)
-    return pl.col(column).str.contains_any(pattern)
+    text = pl.col("text")
+    return {"numeric": text.str.contains(NUMERIC_CHECK), "month": text.str.contains(rf"\b(?:{alternation(months)})\b"),
+            "weekday": text.str.contains(rf"\b(?:{alternation(weekdays)})"),
+            "relative": pl.col("_pl").str.contains_any(sorted(rel))}
 
 
 @functools.lru_cache(maxsize=1)
 def _number_words() -> list[str]:
     """Padded number words of every lexicon (" two ", " dozens ") for an Aho–Corasick check."""
-    words = {normalise_term(w) for lang in LANGUAGES for w in lexicon_for(lang).fatalities.get("words", {})}
+    words = {gram for lang in LANGUAGES for gram, _ in fatality_words(lang).numbers}
     return sorted(f" {w} " for w in words if w)
 
 
@@ -150,11 +141,10 @@ def _count_and_date_spans(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
                 .filter(pl.col("_d") | pl.col("suicide")).drop("_d")
                 .filter(pl.col("suicide") | has_number))
     fat = fatalities_frame(fat_rows)
-    checks = _date_checks()
     # where the regex engines agree the matcher's date-word bits hold wherever these checks do
     # (see test_date_word_bits_open_every_row_the_checks_open): bit tests instead of text scans
     words = {g: has(key) for g, key in DATE_KEYS.items()}
-    dates, date_values = date_spans(frame, {g: _check(*checks[g]) for g in KIND_GROUPS}, words)
+    dates, date_values = date_spans(frame, date_checks(), words)
     fat_spans = fat.filter(pl.col("start").is_not_null()).select(
         pl.col(ROW).cast(pl.UInt32), pl.lit("FATALITIES").alias("label"),
         pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))

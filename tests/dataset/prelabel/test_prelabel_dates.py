@@ -56,14 +56,15 @@ def test_event_without_a_date_falls_back_to_publication_week(label):
 
 # --- the vectorised path (dates_vec) against mentions()/event_date(), which stay the reference ---
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 import polars as pl  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
-from conflictset.dataset.prelabel.dates import KIND_GROUPS  # noqa: E402
+from conflictset.dataset.prelabel.date_spec import KIND_GROUPS  # noqa: E402
 from conflictset.dataset.prelabel.dates_vec import date_spans  # noqa: E402
 from conflictset.dataset.prelabel.lexicon import lexicon_for  # noqa: E402
 from conflictset.dataset.prelabel.normalise import padded_lower  # noqa: E402
-from conflictset.dataset.prelabel.spans import _check, _date_checks  # noqa: E402
+from conflictset.dataset.prelabel.spans import date_checks  # noqa: E402
 
 VEC_LANGUAGES = ("en", "nl", "fr", "de", "es")
 
@@ -76,20 +77,16 @@ def _frame(rows) -> pl.DataFrame:
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), padded_lower(pl.col("text")).alias("_pl"))
 
 
-def _checks() -> dict:
-    checks = _date_checks()
-    return {g: _check(*checks[g]) for g in KIND_GROUPS}
-
-
 def _vectorised(frame):
-    spans, values = date_spans(frame, _checks())
+    spans, values = date_spans(frame, date_checks())
     return ([(r, s, e) for r, _, s, e in spans.iter_rows()],
             {r: (d, p) for r, d, p in values.iter_rows()})
 
 
 def _reference(frame):
-    """The former per-row loop: mentions() with the pre-check flags, then event_date()."""
-    flags = [c.alias(g) for g, c in _checks().items()]
+    """The former per-row loop: mentions() with the pre-check flags (in KIND_GROUPS order, as
+    test_date_checks_follow_the_kind_groups checks), then event_date()."""
+    flags = [c.alias(g) for g, c in date_checks().items()]
     spans, values = [], {}
     for row, text, lang, pub, *opened in frame.select("_row", "text", "_lang", "published_at", *flags).iter_rows():
         if not any(opened):
@@ -100,6 +97,10 @@ def _reference(frame):
         if date is not None:
             values[row] = (date, prec)
     return spans, values
+
+
+def test_date_checks_follow_the_kind_groups():
+    assert list(date_checks()) == list(KIND_GROUPS)
 
 
 @pytest.mark.parametrize("text,language,date,precision", [
@@ -200,7 +201,7 @@ def test_date_word_bits_open_every_row_the_checks_open(rows):
     from conflictset.dataset.prelabel.matcher import has
 
     frame = _with_masks(rows)
-    checks, words = _checks(), {g: has(key) for g, key in DATE_KEYS.items()}
+    checks, words = date_checks(), {g: has(key) for g, key in DATE_KEYS.items()}
     got = frame.select("_row", *[checks[g].alias(g) for g in words], *[words[g].alias(f"bit_{g}") for g in words])
     assert got["relative"].equals(got["bit_relative"])
     agree = got.filter(~pl.col("_row").is_in(_engines_disagree(frame).implode()))

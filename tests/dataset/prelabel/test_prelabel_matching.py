@@ -2,15 +2,16 @@
 
 import re
 
-from hypothesis import given, settings, strategies as st
-
-from conflictset.dataset.prelabel.matcher import match, prepare
-from conflictset.dataset.prelabel.normalise import normalise_term
-
 import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from prelabel_helpers import sentences
 
 from conflictset.dataset.prelabel import prelabel
-from prelabel_helpers import sentences
+from conflictset.dataset.prelabel.lexicon import LexiconError
+from conflictset.dataset.prelabel.matcher import has, match, prepare
+from conflictset.dataset.prelabel.normalise import normalise_term
 
 
 def _terms(text, language="en"):
@@ -63,6 +64,16 @@ def test_agrees_with_word_boundary_regex(words, sep):
         if not regex_hit:
             assert term not in found, (term, text)
     assert ("IED" in found) == (re.search(r"(?<![^\W_])IED(?![^\W_])", text) is not None)
+
+
+def test_an_unknown_key_is_refused_with_the_known_keys():
+    # a misspelt key in a rule used to read as "never matches"
+    with pytest.raises(LexiconError) as err:
+        has("C:speculaton")
+    message = str(err.value)
+    assert "'C:speculaton'" in message and "did you mean 'C:speculation'" in message
+    assert "C:negation" in message and "T:Armed clash" not in message and "fix:" in message
+    assert all(isinstance(has(key), pl.Expr) for key in ("C:speculation", "D", "date:month", "T:Armed clash"))
 
 
 def test_prepare_keeps_length():
