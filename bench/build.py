@@ -35,6 +35,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import polars as pl
+
+from conflictset.dataset.build import build
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "dataset" / "sample_corpus"
 SEED = REPO.parent / "shared" / "fixtures" / "nl_raqqa_2016.txt"
@@ -70,10 +74,6 @@ def _templates() -> list[tuple[str, str | None]]:
 
 def _sentences_per(templates: list[tuple[str, str | None]], directory: Path) -> list[int]:
     """Sentences each template yields, measured by building the templates once."""
-    import polars as pl
-
-    from conflictset.dataset.build import build
-
     src = directory / "templates.jsonl"
     with src.open("w", encoding="utf-8") as fh:
         for i, (text, lang) in enumerate(templates):

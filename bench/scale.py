@@ -25,14 +25,14 @@ import importlib.util
 import json
 import random
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from conflictset.export.label_studio import config as cfg
+from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, subs_of
+
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 
 def _bench_build():
@@ -70,9 +70,6 @@ def synthesise_export(n_annotations: int, path: Path, seed: int = 11) -> dict:
     Shaped like Label Studio 1.23's JSON export of a conflictset project: ``data`` as pushed,
     one prediction, annotations with user objects carrying e-mails (pull must pseudonymise them).
     """
-    from conflictset.export.label_studio import config as cfg
-    from conflictset.schemas.taxonomy import EVENT_TYPES, NO_EVENT, subs_of
-
     rng = random.Random(seed)
     paths = [[et, sub] for et in EVENT_TYPES for sub in subs_of(et)] + [[NO_EVENT]]
     words = ["Fighting", "between", "the", "army", "and", "rebels", "near", "Raqqa", "killed", "12",

@@ -6,17 +6,17 @@ prints it. The studio is left running so people can review straight away.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import conflictset.dataset
 from conflictset.dataset.build import build
 from conflictset.export.label_studio import server
 from conflictset.export.label_studio.client import StudioClient
 from conflictset.export.label_studio.credentials import load_or_create
-from conflictset.export.label_studio.push import push
 from conflictset.export.label_studio.pull import pull
+from conflictset.export.label_studio.push import push
 from conflictset.export.release import release
 
 SAMPLE_CORPUS = Path(conflictset.dataset.__file__).with_name("sample_corpus")

@@ -18,8 +18,15 @@ from conflictset.dataset.prelabel import prelabel as run_prelabel
 from conflictset.dataset.segment import segment_articles
 from conflictset.dataset.stages import run_stage, split_rejects
 from conflictset.schemas.dtypes import columns, dtypes
-from conflictset.schemas.pipeline import (QUARANTINE_SCHEMA, SENTENCE_ROLES, Article, BuiltArticle, Quarantine,
-                                          Segment, Sentence)
+from conflictset.schemas.pipeline import (
+    QUARANTINE_SCHEMA,
+    SENTENCE_ROLES,
+    Article,
+    BuiltArticle,
+    Quarantine,
+    Segment,
+    Sentence,
+)
 from conflictset.schemas.prelabel import PrelabelledSentence
 from conflictset.schemas.reasons import Reason
 from conflictset.schemas.validation import validate

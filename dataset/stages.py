@@ -7,7 +7,7 @@ rejects come back with a non-null ``reason`` in a quarantine frame, never droppe
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import polars as pl
 
@@ -29,7 +29,7 @@ def run_stage(name: str, fn: Callable[..., pl.DataFrame], *args, **kwargs):
         raise
     except KeyboardInterrupt:
         raise
-    except Exception as exc:  # noqa: BLE001 — re-raised with the stage's name
+    except Exception as exc:
         raise StageError(name, exc) from exc
 
 

@@ -24,8 +24,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from conflictset.dataset.io import output_error, pid_alive, umask
 from conflictset.schemas.errors import OutputError

@@ -23,7 +23,6 @@ from conflictset.schemas.spans import SPAN_DTYPE
 from conflictset.schemas.validation import ValidationFailed, validate
 
 
-
 @dataclass
 class ReleaseTables:
     events: pl.DataFrame

@@ -17,8 +17,8 @@ from pathlib import Path
 import polars as pl
 
 from conflictset.dataset.io import sha256_file
-from conflictset.schemas.tables import TABLE_MODELS, model_for
 from conflictset.schemas.reasons import Reason
+from conflictset.schemas.tables import TABLE_MODELS, model_for
 from conflictset.schemas.validation import REPORT_SCHEMA, ValidationFailed, validate
 
 SCHEMA = {"file": pl.String(), **REPORT_SCHEMA}

@@ -7,8 +7,9 @@ into a report with stable reason codes.
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
+
 from conflictset.schemas.dtypes import dtypes
 from conflictset.schemas.reasons import Reason
 

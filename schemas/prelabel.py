@@ -10,16 +10,21 @@ and a known label.
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 from conflictset.schemas.dtypes import dtypes
 from conflictset.schemas.pipeline import Sentence
 from conflictset.schemas.reasons import Reason
 from conflictset.schemas.spans import SPAN_DTYPE, SPAN_LABELS
-from conflictset.schemas.taxonomy import (DISORDER_OF, DISORDER_TYPES, EVENT_TYPES, INTER_NAMES, PARENT_OF,
-                              SUB_EVENT_TYPE_NAMES)
-
+from conflictset.schemas.taxonomy import (
+    DISORDER_OF,
+    DISORDER_TYPES,
+    EVENT_TYPES,
+    INTER_NAMES,
+    PARENT_OF,
+    SUB_EVENT_TYPE_NAMES,
+)
 
 # The span checks stay row-level where they can: exploding the spans next to the sentence text
 # copies every text once per span, and that was most of the validation cost of the build. Each

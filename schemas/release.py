@@ -9,8 +9,8 @@ interaction is the one :func:`schemas.taxonomy.interaction` gives the two inter 
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 from conflictset.schemas import taxonomy as tx
 from conflictset.schemas.pipeline import SENTENCE_ROLES

@@ -7,8 +7,8 @@ pandera versions, so tests and users can rely on it.
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.errors as pa_errors
+import polars as pl
 
 from conflictset.schemas.errors import ConflictsetError
 from conflictset.schemas.reasons import Reason

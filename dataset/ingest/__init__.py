@@ -16,7 +16,7 @@ them to quarantine with :func:`dataset.stages.split_rejects`. One article is lim
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import polars as pl
 

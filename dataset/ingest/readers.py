@@ -14,14 +14,13 @@ import json
 import mmap
 import os
 import re
-from typing import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from conflictset.dataset.ingest.decode import (MAX_RECORD_BYTES, RAW_PREVIEW_CHARS, Rejected, decode, escaped,
-                                   split_bom)
+from conflictset.dataset.ingest.decode import MAX_RECORD_BYTES, RAW_PREVIEW_CHARS, Rejected, decode, escaped, split_bom
 from conflictset.dataset.ingest.html import extract
 from conflictset.schemas.reasons import Reason
 

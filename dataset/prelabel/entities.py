@@ -15,7 +15,7 @@ ENTITY_SCHEMA = {"pattern": pl.String, "cased": pl.Boolean, "label": pl.String, 
                  "inter": pl.String, "country": pl.String, "kind": pl.String}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def entity_table(language: str) -> pl.DataFrame:
     """One row per (pattern, cased): actor nouns and named groups (``ACTOR``), places (``LOCATION``)."""
     lex = lexicon_for(language)

@@ -30,10 +30,9 @@ from typing import NamedTuple
 
 import polars as pl
 
-from conflictset.schemas.errors import InputError
 from conflictset.dataset.io import write_parquet
-from conflictset.dataset.staging import staged
 from conflictset.dataset.stages import run_stage
+from conflictset.dataset.staging import staged
 from conflictset.export.label_studio import config as cfg
 from conflictset.export.label_studio import ledger
 from conflictset.export.label_studio.client import StudioClient, connect
@@ -41,6 +40,7 @@ from conflictset.export.label_studio.errors import StudioServerError
 from conflictset.export.label_studio.push import adjudicated_project, check_config, project_salt
 from conflictset.schemas.annotations import Annotation, Task
 from conflictset.schemas.dtypes import dtypes
+from conflictset.schemas.errors import InputError
 from conflictset.schemas.pipeline import QUARANTINE_SCHEMA, Quarantine
 from conflictset.schemas.reasons import Reason
 from conflictset.schemas.spans import SPAN_LABELS

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import secrets
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
-from conflictset.schemas.errors import InputError
 from conflictset.dataset.stages import run_stage
 from conflictset.export.build_dir import load_ties
 from conflictset.export.label_studio import config as cfg
@@ -33,6 +32,7 @@ from conflictset.export.label_studio import ledger
 from conflictset.export.label_studio.client import StudioClient, connect
 from conflictset.export.label_studio.errors import ConfigChanged, ProjectMissing
 from conflictset.schemas.annotations import Task
+from conflictset.schemas.errors import InputError
 from conflictset.schemas.prelabel import PrelabelledSentence
 from conflictset.schemas.spans import SPAN_DTYPE
 from conflictset.schemas.tables import read_table

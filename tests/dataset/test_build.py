@@ -16,13 +16,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conflictset.cli import main
 from conflictset.dataset.batch import TABLES as OUTPUT_FILES
 from conflictset.dataset.build import build
 from conflictset.schemas.dtypes import columns
-from conflictset.schemas.pipeline import BuiltArticle, Segment, Sentence
-from conflictset.cli import main
+from conflictset.schemas.pipeline import QUARANTINE_SCHEMA, BuiltArticle, Segment, Sentence
 from conflictset.schemas.prelabel import PRELABEL_COLUMNS
-from conflictset.schemas.pipeline import QUARANTINE_SCHEMA
 from conflictset.schemas.reasons import Reason
 
 SENTENCE_ROLES = {"headline", "body", "caption"}

@@ -275,7 +275,7 @@ def test_offsets_slice_exactly_for_any_article(texts):
     articles = pl.DataFrame({"article_id": [f"a{i}" for i in range(len(texts))], "text": texts})
     segments = validate(clean(articles), Segment, table="segments", stage="clean")
     assert_offsets(articles, segments)
-    for (aid,), group in segments.group_by("article_id"):
+    for _, group in segments.group_by("article_id"):
         assert group["segment_index"].to_list() == list(range(group.height))
         assert group["char_start"].is_sorted()
         ends = group["char_end"].to_list()

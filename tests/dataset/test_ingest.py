@@ -13,12 +13,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conflictset.schemas.errors import InputError
 from conflictset.dataset.ingest import discover, ingest, iter_ingest
-from conflictset.schemas.pipeline import INGESTED_SCHEMA
 from conflictset.dataset.io import write_parquet
 from conflictset.dataset.stages import split_rejects
-from conflictset.schemas.pipeline import Article, Quarantine
+from conflictset.schemas.errors import InputError
+from conflictset.schemas.pipeline import INGESTED_SCHEMA, Article, Quarantine
 from conflictset.schemas.validation import validate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"

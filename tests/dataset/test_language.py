@@ -7,9 +7,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conflictset.dataset.language import (_EDGE_PUNCTUATION, _SEVERAL_WORDS, ARABIC_SHARE, PROFILE_LANGUAGES,
-                              UNDETERMINED, detect, normalise_code, sentence_languages,
-                              stopwords)
+from conflictset.dataset.language import (
+    _EDGE_PUNCTUATION,
+    _SEVERAL_WORDS,
+    ARABIC_SHARE,
+    PROFILE_LANGUAGES,
+    UNDETERMINED,
+    detect,
+    normalise_code,
+    sentence_languages,
+    stopwords,
+)
 
 # A small hand-made set (written for this test, news-style). Expected language per sentence.
 HAND_MADE = [

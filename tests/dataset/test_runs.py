@@ -1,7 +1,8 @@
 """Run values over sorted frames equal the window (``over``) expressions they replace."""
 
 import polars as pl
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conflictset.dataset.runs import first_in, last_in, run_any, run_cum_sum, run_first, run_last
 

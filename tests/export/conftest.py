@@ -6,7 +6,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from release_fixtures import make_sentences, scenario_annotations, write_build_dir
 
 

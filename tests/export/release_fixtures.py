@@ -13,9 +13,9 @@ from pathlib import Path
 import polars as pl
 
 from conflictset.dataset.io import write_parquet
+from conflictset.schemas import taxonomy as tx
 from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 from conflictset.schemas.spans import SPAN_DTYPE
-from conflictset.schemas import taxonomy as tx
 
 VERSION = "rules-1.0.0"
 
@@ -99,7 +99,7 @@ def make_articles(sentences: pl.DataFrame) -> pl.DataFrame:
 
 def ann(sentence_id: str, annotator: str, sub: str | None, *, annotation_id: int, lead_time: float = 20.0,
         cancelled: bool = False, ground_truth: bool = False, spans: list | None = None) -> dict:
-    t = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=annotation_id)
+    t = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=annotation_id)
     return dict(sentence_id=sentence_id, task_id=int(sentence_id[1]) * 100 + int(sentence_id[-1]),
                 annotation_id=annotation_id, annotator=annotator,
                 event_type=tx.parent_of(sub) if sub else None,  # null = "No event" (pull contract)

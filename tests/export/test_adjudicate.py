@@ -6,10 +6,10 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from release_fixtures import ann, make_annotations, make_sentences
 
 from conflictset.export.acceptance import acceptance
 from conflictset.export.adjudicate import adjudicate, ties
-from release_fixtures import ann, make_annotations, make_sentences
 from conflictset.schemas.release import UNRESOLVED
 
 EXPECTED = {

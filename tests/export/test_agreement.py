@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from release_fixtures import ann, make_annotations
+
 from conflictset.export.agreement import agreement, hierarchy_distance
 from conflictset.schemas import taxonomy as tx
 

@@ -8,12 +8,12 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from release_fixtures import ARTICLES, ann, make_annotations, make_sentences, scenario_annotations, write_build_dir
 
 from conflictset.cli import main
 from conflictset.export.agreement import agreement
 from conflictset.export.diff import diff
 from conflictset.export.release import release
-from release_fixtures import ARTICLES, ann, make_annotations, make_sentences, scenario_annotations, write_build_dir
 
 
 @pytest.fixture

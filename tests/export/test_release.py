@@ -17,12 +17,12 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from click.testing import CliRunner
+from release_fixtures import make_sentences, write_build_dir
 
 from conflictset import __version__
 from conflictset.cli import main
-from conflictset.schemas.errors import InputError, OutputError
 from conflictset.export.release import release
-from release_fixtures import make_sentences, write_build_dir
+from conflictset.schemas.errors import InputError, OutputError
 
 EVENT_COLUMNS = [
     "event_id", "article_id", "sentence_id", "event_date", "time_precision", "disorder_type", "event_type",

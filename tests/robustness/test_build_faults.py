@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 import conflictset.dataset.batch as batch_module
 import conflictset.dataset.build as build_module
+from conflictset.cli import main
 from conflictset.dataset.batch import TABLES as OUTPUT_FILES
 from conflictset.dataset.build import build
-from conflictset.cli import main
 from conflictset.schemas.errors import OutputError, StageError
 
 

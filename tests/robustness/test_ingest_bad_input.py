@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 import conflictset.dataset.ingest.readers as readers
 from conflictset.dataset.clean import clean
-from conflictset.schemas.errors import InputError
 from conflictset.dataset.ingest import discover, ingest
 from conflictset.dataset.stages import split_rejects
+from conflictset.schemas.errors import InputError
 from conflictset.schemas.pipeline import Article, Quarantine, Segment
 from conflictset.schemas.reasons import Reason
 from conflictset.schemas.validation import validate
@@ -351,7 +351,7 @@ def test_build_cli_missing_input_is_one_line_and_exit_2(tmp_path):
 
     result = CliRunner().invoke(main, ["build", str(tmp_path / "missing"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
-    lines = [l for l in result.output.splitlines() if l.strip()]
+    lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and "missing" in lines[0] and "fix:" in lines[0]
     assert "Traceback" not in result.output
 

@@ -33,12 +33,13 @@ from click.testing import CliRunner
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "export"))
 
-from conflictset.dataset.build import build  # noqa: E402
+from release_fixtures import make_sentences, write_build_dir  # noqa: E402
+
 from conflictset.cli import handle_errors, main  # noqa: E402
+from conflictset.dataset.build import build  # noqa: E402
 from conflictset.export.label_studio.pull import pull  # noqa: E402
 from conflictset.export.label_studio.push import to_label_studio  # noqa: E402
 from conflictset.export.release import release  # noqa: E402
-from release_fixtures import make_sentences, write_build_dir  # noqa: E402
 from conflictset.schemas.reasons import Reason  # noqa: E402
 
 TOKEN = "tok-SECRET-gaps-51d0c0a7e2"

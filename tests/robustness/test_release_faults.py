@@ -19,12 +19,13 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
 
-from conflictset.cli import main  # noqa: E402
-from conflictset.schemas.errors import OutputError  # noqa: E402
-from conflictset.export import release as release_module  # noqa: E402
-from conflictset.export.release import release  # noqa: E402
-from release_fixtures import ann, make_annotations, make_sentences, scenario_annotations, write_build_dir  # noqa: E402
-from conflictset.schemas.validation import ValidationFailed  # noqa: E402
+from release_fixtures import ann, make_annotations, make_sentences, scenario_annotations, write_build_dir
+
+from conflictset.cli import main
+from conflictset.export import release as release_module
+from conflictset.export.release import release
+from conflictset.schemas.errors import OutputError
+from conflictset.schemas.validation import ValidationFailed
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

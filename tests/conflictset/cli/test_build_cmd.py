@@ -3,8 +3,8 @@ loading the whole pipeline, so a test keeps the two in step)."""
 
 from click.testing import CliRunner
 
-from conflictset.dataset.build import DEFAULT_BATCH_SIZE
 from conflictset.cli import main
+from conflictset.dataset.build import DEFAULT_BATCH_SIZE
 from conflictset.dataset.ingest import DEFAULT_BATCH_BYTES
 
 

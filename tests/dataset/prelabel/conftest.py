@@ -1,7 +1,6 @@
 """Fixtures for the pre-labeller tests."""
 
 import pytest
-
 from prelabel_helpers import label_one
 
 

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from conflictset.cli import main
-from conflictset.schemas.errors import InputError
 from conflictset.dataset.prelabel.evaluate import evaluate
+from conflictset.schemas.errors import InputError
 
 KEYS = ("event_type.macro_f1", "event_type.weighted_f1", "sub_event_type.macro_f1",
         "sub_event_type.weighted_f1", "no_event_abstain_rate")

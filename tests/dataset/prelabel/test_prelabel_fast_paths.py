@@ -1,7 +1,8 @@
 """The pre-labeller's vectorised shortcuts agree with their plain polars definitions."""
 
 import polars as pl
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conflictset.dataset.prelabel.decide import _evidence
 

@@ -1,8 +1,13 @@
 """ACLED fatality counting."""
 
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conflictset.dataset.prelabel.fatalities import fatalities
+from conflictset.dataset.prelabel.fatalities_vec import fatalities_frame
+from conflictset.dataset.prelabel.matcher import prepare
 
 
 @pytest.mark.parametrize("text,language,expected", [
@@ -54,11 +59,7 @@ def test_span_offsets():
 
 # --- the vectorised implementation used by prelabel() agrees with the reference -------------
 
-import polars as pl  # noqa: E402
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from conflictset.dataset.prelabel.fatalities_vec import fatalities_frame  # noqa: E402
-from conflictset.dataset.prelabel.matcher import prepare  # noqa: E402
 
 WORDS_EN = ["at", "least", "22", "1,300", "2016", "three", "dozens", "several", "a", "few", "people", "were",
             "killed", "and", "wounded", "injured", "arrested", "troops", "soldiers", "died", "killing", "the",

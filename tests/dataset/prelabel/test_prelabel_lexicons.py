@@ -4,7 +4,15 @@ import tomllib
 
 import pytest
 
-from conflictset.dataset.prelabel.lexicon import LANGUAGES, LEXICON_DIR, LexiconError, key_bits, load, named_actors, term_table
+from conflictset.dataset.prelabel.lexicon import (
+    LANGUAGES,
+    LEXICON_DIR,
+    LexiconError,
+    key_bits,
+    load,
+    named_actors,
+    term_table,
+)
 from conflictset.dataset.prelabel.rules import RULES
 from conflictset.schemas.taxonomy import INTER_NAMES, SUB_EVENT_TYPE_NAMES
 

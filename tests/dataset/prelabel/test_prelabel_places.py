@@ -1,7 +1,8 @@
 """The gazetteer, built with column operations, against the per-spelling rules it implements."""
 
 import polars as pl
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conflictset.dataset.prelabel import places
 from conflictset.dataset.prelabel.normalise import normalise_cased

@@ -5,13 +5,12 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from prelabel_helpers import sentences
 
 from conflictset.cli import main
-from conflictset.schemas.errors import InputError
 from conflictset.dataset.prelabel.report import rule_votes, rules_report
 from conflictset.dataset.prelabel.rules import RULES
-
-from prelabel_helpers import sentences
+from conflictset.schemas.errors import InputError
 
 TEXTS = [
     "Fierce fighting raged as warplanes carried out air strikes.",

@@ -4,14 +4,13 @@ import datetime as dt
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prelabel_helpers import sentences
 
 from conflictset.dataset.prelabel import prelabel
-from conflictset.schemas.prelabel import PRELABEL_COLUMNS
-from conflictset.schemas.prelabel import PrelabelledSentence
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS, PrelabelledSentence
 from conflictset.schemas.validation import ValidationFailed, validate
-
-from prelabel_helpers import sentences
 
 PIECES = ["IS", "is", "SDF", "Raqqa", "Tel Abyad", "Kobani", "Syrië", "killed", "22", "tenminste", "omgekomen",
           "soldiers", "protesters", "tear gas", "Tuesday", "dinsdagochtend", "yesterday", "İstanbul", "Kyïv",
@@ -48,7 +47,7 @@ def test_span_offsets_slice_to_span_text(texts, language):
             assert span["label"] in ("ACTOR", "LOCATION", "FATALITIES", "DATE")
             ends.append((span["start"], span["end"]))
         # spans never overlap
-        for (s1, e1), (s2, e2) in zip(sorted(ends), sorted(ends)[1:]):
+        for (_, e1), (s2, _) in zip(sorted(ends), sorted(ends)[1:]):
             assert e1 <= s2
     validate(out, PrelabelledSentence)
 
