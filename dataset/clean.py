@@ -32,7 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
-from conflictset.dataset.runs import first_in, last_in, run_any, run_first, run_last
+from conflictset.dataset.runs import first_in, last_in, run_any, run_cum_sum, run_first, run_last
 from conflictset.schemas.dtypes import dtypes
 from conflictset.schemas.pipeline import Segment
 
@@ -73,6 +73,13 @@ class Phrasebook:
     hint: str                     # Rust regex: a phrase or keyword may be in the line (see _pieces)
     marker_regex: str             # Rust regex: a related-article marker at the start of a piece
     longest_line: int             # longest entry of `lines`/`agencies` (shorter pieces are looked up)
+    cue_regex: str                # Rust regex: a cue (at a word start) that makes a SHORT line debris
+    staff: tuple[str, ...]        # whole-line bylines ("Redactie", "Staff reporter")
+    caption_labels: tuple[str, ...]  # whole-line image-caption labels; the next line is the caption
+    byline_regex: str             # Rust regex: "By / Par / Door / Von / Por / بقلم" + a name
+    timestamp_words: str          # Rust regex: date/time words and time-like numbers (lower-case text)
+    timestamp_strip: str          # Rust regex: what a timestamp line may consist of besides one word
+    agency_end: str               # Rust regex: a short line ending in an agency ("Le Monde avec AFP")
 
 
 def _union(books: list[dict], section: str, key: str) -> tuple[str, ...]:
@@ -89,24 +96,44 @@ def phrasebook(directory: str | Path = BOILERPLATE_DIR) -> Phrasebook:
     books = [tomllib.loads(f.read_text(encoding="utf-8")) for f in files]
     labels = "|".join(re.escape(v) for v in _union(books, "credit", "labels"))
     patterns = [p for b in books for p in b.get("credit", {}).get("patterns", [])]
+    comma_labels = "|".join(re.escape(v) for v in _union(books, "credit", "comma_labels"))
+    # "<label>: <name>"; the few "source" labels also take a comma ("Image source, Reuters")
+    labelled = rf"(?:{labels})\s*:\s*[^\n()]+" + (rf"|(?:{comma_labels})\s*[:,،]\s*[^\n()]+" if comma_labels else "")
     # credits: "<label>: <name>" or a pattern from the files (Rust regex syntax, no look-around)
-    core = "|".join([rf"(?:{labels})\s*:\s*[^\n()]+", *patterns])
+    core = "|".join([labelled, *patterns])
     end = r"\s*[)\]]?\.?\s*$"  # closing bracket, full stop
     keywords = sorted(set(_union(books, "credit", "keywords")) | {"©", "(c)", "copyright"})
     markers = _union(books, "related", "markers")
     lines = _union(books, "boilerplate", "lines")
     agencies = _union(books, "credit", "agencies")
     phrases = _union(books, "boilerplate", "phrases")
+    prefixes = "|".join(re.escape(v) for v in _union(books, "byline", "prefixes"))
+    words = _union(books, "timestamp", "words")
+    connectors = _union(books, "timestamp", "connectors")
+    word_alt = "|".join(re.escape(w) for w in words)
+    # a time (14:32, 08h12, 9.15), a numeric date, or a date/time word
+    time_like = r"\d{1,2}[:.h]\d{2}|\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}"
+    strip_words = "|".join(re.escape(w) for w in words + connectors + agencies)
     return Phrasebook(
         phrases=phrases, lines=lines, markers=markers, agencies=agencies,
         credit_full=rf"(?i)^\(?\s*(?:{core}){end}",
         # unanchored at the start: the engine finds the span fast, groups are resolved only there
         credit_after_separator=rf"(?i)(?P<sep>\s+[-–—|/•·]\s*|\s*[(\[]\s*)(?P<credit>{core})(?P<end>{end})",
         credit_after_sentence=rf"(?i)[.!?\"”’)](?P<sep>\s+)(?P<credit>{core})(?P<end>{end})",
-        label_hint=rf"(?i)\b(?:{labels})\s*:", keywords=tuple(keywords),
+        label_hint=rf"(?i)\b(?:{labels})\s*:" + (rf"|\b(?:{comma_labels})\s*[,،]" if comma_labels else ""),
+        keywords=tuple(keywords),
         hint="(?i)" + "|".join(map(re.escape, phrases + tuple(keywords))),
         marker_regex="(?i)^((?:" + "|".join(map(re.escape, markers)) + r"))(?:$|[^\p{L}\p{N}])",
-        longest_line=max(map(len, lines + agencies)) + 4,
+        longest_line=max(map(len, lines + agencies + _union(books, "byline", "staff")
+                             + _union(books, "caption", "labels"))) + 4,
+        cue_regex=r"(?i)\b(?:" + "|".join(map(re.escape, _union(books, "boilerplate", "cues"))) + ")",
+        staff=_union(books, "byline", "staff"),
+        caption_labels=_union(books, "caption", "labels"),
+        # the prefix ignores case; a name (a capital, or a letter of a caseless script) must follow
+        byline_regex=rf"^(?i:{prefixes})\s*[:：]?\s+\S",
+        timestamp_words=rf"{time_like}|\b(?:{word_alt})\b",
+        agency_end=r"\s(?:" + "|".join(map(re.escape, agencies)) + r")\)?$",
+        timestamp_strip=rf"\b(?:{strip_words})\b|\d+\p{{L}}{{0,3}}|[^\p{{L}}\d]+",
     )
 
 
@@ -307,6 +334,56 @@ def _where(frame: pl.DataFrame, rows: pl.Series, expr: pl.Expr) -> pl.Series:
     return pl.repeat(None, frame.height, dtype=found.dtype, eager=True).scatter(rows.arg_true(), found)
 
 
+#: a short line that is only a name list ("Ruth Maclean in Dakar", "Jane Doe and John Roe")
+_NAME_LINE = (r"^\p{Lu}[\p{L}'’.-]*(?:\s+(?:\p{Lu}[\p{L}'’.-]*|in|and|en|et|und|y|e|de|da|di|van|von|der|den|al|el"
+              r"|bin|le|la|du))+$")
+#: an e-mail address, an international phone number, or a phone label
+_CONTACT = (r"[\w.+-]+@[\w-]+\.\w|\+\d{1,3}[\s\d()./-]{6,}|(?i:\b(?:tel|tél|phone|telefon|téléphone|teléfono"
+            r"|fax|hotline)\b\.?\s*:)")
+#: a line ending a sentence (debris rarely does; labels and buttons never)
+_SENTENCE_END = r"[.!?…؟][\"”’»)]*$"
+#: headings may end with a question mark ("Who is fighting in Sudan?"), not with other punctuation
+_HEADING_BAD_END = r"[.!:;,…\"”’»)\]]$"
+#: at most this many words (or characters) for the line-level signals: longer lines are prose
+SHORT_WORDS, SHORT_CHARS = 14, 120
+
+
+def _line_signals(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
+    """Per-piece debris signals that generalise across outlets, computed on short pieces only:
+    timestamps (date/time words and numbers plus at most one other word), short lines with a
+    button/paywall cue, contact details, bylines and name lines."""
+    text = pl.col("text")
+    words = pl.col("_words")
+    lower = text.str.to_lowercase()
+    rest = lower.str.replace_all(book.timestamp_strip, " ").str.count_matches(r"\p{L}+")
+    ends = text.str.contains(_SENTENCE_END)
+    short = pieces.get_column("_words") <= SHORT_WORDS
+    short &= pieces.get_column("_chars") <= SHORT_CHARS
+    short &= pieces.get_column("kind") == "text"
+    signals = (
+        # a lone other word (a place, "Nieuwsbericht") only beside a number: "A second line." is prose
+        (lower.str.contains(book.timestamp_words) & (words <= 12)
+         & ((rest == 0) | ((rest <= 1) & text.str.contains(r"\d")))).alias("ts"),
+        (text.str.contains(book.cue_regex) & (words <= 12)
+         & (~ends | (words <= 6))).alias("cue"),
+        text.str.contains(_CONTACT).alias("contact"),
+        (text.str.contains(book.byline_regex) & (words <= 10) & ~ends
+         & text.str.slice(1).str.contains(r"[\p{Lu}\p{Lo}]")).alias("byline"),
+        (words.is_between(2, 6) & text.str.contains(_NAME_LINE)).alias("name"),
+        (words.is_between(2, 5) & ~ends & lower.str.contains(book.agency_end)).alias("agency_end"),
+        ends.alias("ends"),
+    )
+    found = pieces.lazy().filter(short).select(signals).collect()
+    at = short.arg_true()
+    return pieces.with_columns(
+        pl.repeat(None, pieces.height, dtype=pl.Boolean, eager=True).scatter(at, found.get_column(c)).alias(c)
+        for c in found.columns
+    ).with_columns(
+        pl.col("ts", "cue", "contact", "byline", "name", "agency_end").fill_null(False),
+        # long pieces end a sentence or are prose either way
+        pl.col("ends").fill_null(True))
+
+
 def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     text = pl.col("text")
     pieces = pieces.with_columns(text.str.len_chars().alias("_chars"),
@@ -316,55 +393,103 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     # Aho–Corasick on the original text saves lower-casing every line
     phrase = text.str.extract_many(list(book.phrases), ascii_case_insensitive=True).list.first().str.to_lowercase()
     # whole-line lists only matter for short pieces: never scan long paragraphs
-    bare = text.str.to_lowercase().str.strip_chars(" \t.:!?|•·-–—*>»«()[]")
-    title_rows = (words.is_between(1, 4) & (chars <= 80) & (pieces.get_column("_n") == 1)
+    bare = text.str.to_lowercase().str.strip_chars(" \t.:!?|•·-–—*>»«()[],،")
+    title_rows = (words.is_between(1, 10) & (chars <= 80) & (pieces.get_column("_n") == 1)
                   & (pieces.get_column("kind") == "text"))
-    title = ~text.str.contains(_FINAL_PUNCT) & text.str.contains(r"\p{L}") & ~text.str.contains(r"^\p{Ll}")
+    title = (~text.str.contains(_HEADING_BAD_END) & text.str.contains(r"\p{L}") & ~text.str.contains(r"^\p{Ll}")
+             & ((pl.col("_words") <= 5) | text.str.contains(r"[?؟]$")))
     pieces = pieces.with_columns(
         _where(pieces, pieces.get_column("_hit"), phrase).alias("_phrase"),
         _where(pieces, chars <= book.longest_line, bare).alias("_bare"),
         _where(pieces, title_rows, title).fill_null(False).alias("_title"),
     )
+    pieces = _line_signals(pieces, book)
     marker = text.str.extract(book.marker_regex, 1)
+    is_text = pl.col("kind") == "text"
+    whole = pl.col("_n") == 1
     # one lazy query: polars runs the independent scans in parallel
     frame = pieces.lazy().with_columns(
         ~text.str.contains(r"[\p{L}\p{N}]").alias("_no_alnum"),
-        pl.when(pl.col("kind") == "text").then(marker).alias("_marker"),
-    ).with_columns(
+        pl.when(is_text).then(marker).alias("_marker"),
         pl.col("_bare").is_in(list(book.lines)).fill_null(False).alias("_bp_line"),
+        (is_text & whole & pl.col("_bare").is_in(list(book.caption_labels)).fill_null(False)).alias("_caplabel"),
         ((pl.col("kind") == "credit")
-         | ((pl.col("_n") == 1) & pl.col("_bare").is_in(list(book.agencies)).fill_null(False))).alias("_credit"),
+         | (whole & pl.col("_bare").is_in(list(book.agencies)).fill_null(False))).alias("_photo"),
+        (is_text & (pl.col("byline") | pl.col("agency_end")
+                    | (whole & pl.col("_bare").is_in(list(book.staff)).fill_null(False)))).alias("_byline"),
     )
-    bp = pl.col("_phrase").is_not_null() | pl.col("_bp_line") | pl.col("_no_alnum")
-    # a related marker opens a teaser that runs to the end of its paragraph
-    marker_blk = pl.when(pl.col("_marker").is_not_null()).then(pl.col("_blk")).forward_fill()
+    label_bp = pl.col("_phrase").is_not_null() | pl.col("_bp_line") | pl.col("cue")
+    bp = label_bp | pl.col("_no_alnum") | pl.col("ts") | pl.col("contact") | pl.col("_caplabel")
+    # a related marker opens a teaser that runs to the end of its paragraph, or to a debris label
+    # ("Meer over", a tag heading) inside it
+    breaker = label_bp & whole & pl.col("_marker").is_null()
+    opened = pl.when(pl.col("_marker").is_not_null()).then(pl.col("_marker")).when(breaker).then(pl.lit(""))
+    start_blk = pl.when(pl.col("_marker").is_not_null() | breaker).then(pl.col("_blk")).forward_fill()
     frame = frame.with_columns(
         bp.alias("_bp"),
-        pl.when(marker_blk == pl.col("_blk")).then(pl.col("_marker").forward_fill()).alias("_related"),
+        pl.when((start_blk == pl.col("_blk")) & (opened.forward_fill() != "")).then(opened.forward_fill())
+        .alias("_related"),
     )
-    # the headline is the first line that is not page debris (cookie walls can come first)
-    kept = (~pl.col("_bp")).cast(pl.Int64)
+    same_prev = pl.col("_blk").shift(1) == pl.col("_blk")
+    same_next = pl.col("_blk").shift(-1) == pl.col("_blk")
+    prev = lambda c: (same_prev & pl.col(c).shift(1)).fill_null(False)  # noqa: E731 — rows are sorted
+    # outlet name on the line under a byline ("By Jane Doe" / "Reuters")
+    outlet = is_text & prev("_byline") & (pl.col("_words") <= 5) & ~pl.col("ends") & ~pl.col("_bp")
+    credit = pl.col("_photo") | pl.col("_byline")
+    debris = pl.col("_bp") | credit | (pl.col("kind") == "timestamp") | pl.col("_related").is_not_null()
+    listy = (pl.col("_words") <= 6) & ~text.str.contains(r"[.!?;…]$")
+    # a block of short lines without full stops, three or more of them not debris already: tags,
+    # menus, metadata rows (a headline above two metadata lines is not such a block)
+    label = (listy & ~debris & (pl.col("_words") <= 3)).cast(pl.Int64)
+    count = label.cum_sum()
+    listed = run_last(count, "_blk") - run_first(count - label, "_blk")
+    list_block = (listed >= 3) & ~run_any(~listy, "_blk")
+    frame = frame.with_columns(outlet.alias("_outlet"), (debris | outlet).alias("_debris"),
+                               list_block.alias("_list"))
+    # the headline is the first line that is not page debris (cookie walls can come first); a
+    # short section label ("Africa", "Regio") right above a longer title in its block is not it
+    near_debris = run_any(pl.col("_debris"), "_blk")
+    cand = ~pl.col("_debris") & ~pl.col("_list") & ~(near_debris & listy & (pl.col("_words") <= 3))
+    title_like = cand & (pl.col("_words") >= 4) & (pl.col("_words") <= 30) & ~text.str.contains(r"[.!]$")
+    before_title = (run_cum_sum(title_like.cast(pl.Int64), "_a") - title_like.cast(pl.Int64)) == 0
+    kicker = cand & (pl.col("_words") <= 3) & before_title & run_any(title_like, "_blk")
+    frame = frame.with_columns(kicker.alias("_kicker"))
+    hcand = cand & ~pl.col("_kicker")
+    kept = hcand.cast(pl.Int64)
     kept_before = kept.cum_sum() - kept
-    first_kept = ~pl.col("_bp") & ((kept_before - run_first(kept_before, "_a")) == 0)
+    first_kept = hcand & ((kept_before - run_first(kept_before, "_a")) == 0)
     headline_line = pl.when(first_kept).then(pl.col("_l")).forward_fill()
     headline_article = pl.when(first_kept).then(pl.col("_a")).forward_fill()
     is_headline = (headline_article == pl.col("_a")) & (headline_line == pl.col("_l"))
-    short_title = pl.col("_title")
+    frame = frame.with_columns(is_headline.fill_null(False).alias("_headline"))
+    # the byline area: after the headline, before the first paragraph of prose
+    prose = (cand & (pl.col("_words") >= 12)).cast(pl.Int64)
+    seen_headline = run_cum_sum(pl.col("_headline").cast(pl.Int64), "_a") > 0
+    byline_area = seen_headline & ~pl.col("_headline") & ((run_cum_sum(prose, "_a") - prose) == 0)
+    name_credit = is_text & pl.col("name") & byline_area & near_debris & ~pl.col("_headline")
+    # a caption sits next to its photo credit or under an image-caption label
+    photo_prev = prev("_photo") | prev("_caplabel")
+    photo_next = (same_next & pl.col("_photo").shift(-1)).fill_null(False) & (pl.col("_words") <= 40)
+    caption = is_text & cand & ~pl.col("_headline") & (photo_prev | photo_next) & (pl.col("_words") <= 60)
+    # short lines in a paragraph of page debris (buttons next to a consent notice, tags under a label)
+    debris_block = near_debris & listy & ~caption
     alone = first_in("_blk") & last_in("_blk")
     inner_block = (pl.col("_blk") != run_first(pl.col("_blk"), "_a")) & (
         pl.col("_blk") != run_last(pl.col("_blk"), "_a"))
     leads_paragraph = (first_in("_blk") & ~last_in("_blk") & (pl.col("_words").shift(-1) >= 6)
                        & (pl.col("_blk") != run_first(pl.col("_blk"), "_a")))
-    heading = short_title & ((alone & inner_block) | leads_paragraph)
-    debris_block = run_any(pl.col("_bp"), "_blk") & (pl.col("_words") <= 3)
+    heading = pl.col("_title") & ((alone & inner_block) | leads_paragraph)
     role = (
         pl.when(pl.col("_related").is_not_null()).then(pl.lit("related"))
         .when(pl.col("_bp")).then(pl.lit("boilerplate"))
-        .when(pl.col("_credit")).then(pl.lit("credit"))
+        .when(credit | pl.col("_outlet")).then(pl.lit("credit"))
         .when(pl.col("kind") == "timestamp").then(pl.lit("boilerplate"))
-        .when(is_headline).then(pl.lit("headline"))
-        .when(debris_block).then(pl.lit("boilerplate"))
+        .when(pl.col("_headline")).then(pl.lit("headline"))
+        .when(pl.col("_kicker")).then(pl.lit("boilerplate"))
         .when(pl.col("kind") == "captioned").then(pl.lit("caption"))
+        .when(name_credit).then(pl.lit("credit"))
+        .when(caption).then(pl.lit("caption"))
+        .when(debris_block | pl.col("_list")).then(pl.lit("boilerplate"))
         .when(heading).then(pl.lit("heading"))
         .otherwise(pl.lit("body"))
     )
@@ -374,9 +499,18 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
         .when(pl.col("_phrase").is_not_null()).then(pl.format("boilerplate phrase: '{}'", pl.col("_phrase")))
         .when(pl.col("_bp_line")).then(pl.format("boilerplate line: '{}'", pl.col("_bare")))
         .when(pl.col("_no_alnum")).then(pl.lit("separator: no letters or digits"))
-        .when(pl.col("_credit")).then(pl.lit("photo/agency credit"))
+        .when(pl.col("_caplabel")).then(pl.lit("image-caption label"))
+        .when(pl.col("ts")).then(pl.lit("timestamp: date and time words, numbers and at most one other word"))
+        .when(pl.col("cue")).then(pl.lit("short line with a button, paywall or newsletter cue"))
+        .when(pl.col("contact")).then(pl.lit("contact details (e-mail or phone)"))
+        .when(pl.col("_photo")).then(pl.lit("photo/agency credit"))
+        .when(pl.col("_byline")).then(pl.lit("byline"))
+        .when(pl.col("_outlet")).then(pl.lit("outlet name under a byline"))
         .when(pl.col("kind") == "timestamp").then(pl.lit("timestamp"))
-        .otherwise(pl.lit("short line in a paragraph of page debris"))
+        .when(pl.col("_kicker")).then(pl.lit("section label above the headline"))
+        .when(name_credit).then(pl.lit("name line in the byline area"))
+        .when(debris_block).then(pl.lit("short line in a paragraph of page debris"))
+        .otherwise(pl.lit("block of short lines without full stops (tags, menu, buttons)"))
     )
     heading_reason = pl.lit("section heading: short line without final punctuation between paragraphs")
     frame = frame.with_columns(role.alias("role")).collect(engine="in-memory")  # ~3x less fixed cost per batch

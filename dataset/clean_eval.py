@@ -89,7 +89,7 @@ def evaluate_clean(gold_dir: str | Path) -> dict:
     per_lang: dict[str, Counter] = defaultdict(Counter)
     confusion: dict[str, Counter] = defaultdict(Counter)
     leaks, losses, misses, unmatched = [], [], [], []
-    for (text_path, gold_path), name, text in zip(pairs, names, texts):
+    for (_, gold_path), name, text in zip(pairs, names, texts):
         lang = name.split("_", 1)[0] if "_" in name else "?"
         pos = 0
         for row in _read_gold(gold_path):
