@@ -31,7 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from conflictset.dataset.batch import TABLES, process_batch, sentence_model, table_schemas, timed_stage, timed_validate
-from conflictset.dataset.ingest import discover, iter_ingest
+from conflictset.dataset.ingest import IngestOptions, discover, iter_ingest
 from conflictset.dataset.io import ParquetStream
 from conflictset.dataset.stages import run_stage
 from conflictset.dataset.staging import Staging
@@ -67,6 +67,13 @@ class BuildSummary:
     #: wall time per stage (ingest, clean, segment, prelabel) plus validate and write; prelabel runs
     #: on its own thread beside the others, so the sum can exceed ``seconds``
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    #: publication dates: ``bad`` (not understood, kept raw), ``ambiguous`` (day/month order
+    #: unknown, left empty), ``from_dateline`` (taken from a dateline in the text)
+    dates: dict[str, int] = field(default_factory=dict)
+    #: input files that gave no article, with the first reason (message and fix) found for each
+    empty_files: list[tuple[str, str]] = field(default_factory=list)
+    #: what ingest noticed that the user may want to change (e.g. a ``date`` column not read)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def reconciled(self) -> bool:
@@ -84,10 +91,26 @@ class BuildSummary:
             f"quarantined: {self.quarantined:,}" + (f" ({reasons})" if reasons else ""),
         ]
         out += [f"wrote {path}" for path in self.files.values()]
+        if self.dates.get("bad"):
+            out.append(f"dates not understood: {self.dates['bad']:,} (published_at left empty, the value kept "
+                       "in articles.published_at_raw)")
+        if self.dates.get("from_dateline"):
+            out.append(f"dates taken from a dateline: {self.dates['from_dateline']:,}")
         rate = f", {self.sentences / self.seconds:,.0f} sentences/s" if self.seconds > 0 and self.sentences else ""
         stages = ", ".join(f"{k} {v:.2f}" for k, v in self.stage_seconds.items())
         out.append(f"time: {self.seconds:.2f} s{rate}" + (f" ({stages})" if stages else ""))
         return out
+
+
+    def warnings(self) -> list[str]:
+        """What the user should see on screen (stderr) besides the summary: files that gave no
+        article with the reason and fix, ambiguous dates, columns that were not read."""
+        out = [f"{path}: no article built — {message}" for path, message in self.empty_files]
+        if self.dates.get("ambiguous"):
+            out.append(f"{self.dates['ambiguous']:,} numeric dates could be day/month or month/day "
+                       "(e.g. 03/04/2024) and were left empty (kept in articles.published_at_raw) — fix: "
+                       "pass --dayfirst or --monthfirst")
+        return out + self.notes
 
 
 class _Outputs:
@@ -194,8 +217,9 @@ class _InputBytes:
         return self.done_before.get(batch.get_column("source_file")[-1], 0) if batch.height else 0
 
 
-def _batches(sources: pl.DataFrame, batch_size: int, timings: Counter) -> Iterator[pl.DataFrame]:
-    it = timed_stage(timings, "ingest", iter_ingest, sources, batch_size=batch_size)
+def _batches(sources: pl.DataFrame, batch_size: int, timings: Counter,
+             options: IngestOptions) -> Iterator[pl.DataFrame]:
+    it = timed_stage(timings, "ingest", iter_ingest, sources, batch_size=batch_size, options=options)
     while True:
         batch = timed_stage(timings, "ingest", next, it, None)
         if batch is None:
@@ -203,9 +227,33 @@ def _batches(sources: pl.DataFrame, batch_size: int, timings: Counter) -> Iterat
         yield batch
 
 
+class _PerFile:
+    """Articles and the first quarantine message per input file, to name the files that gave nothing."""
+
+    def __init__(self) -> None:
+        self.articles: Counter[str] = Counter()
+        self.first_message: dict[str, str] = {}
+
+    def add(self, articles: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+        self.articles.update(dict(articles.get_column("source_file").value_counts().iter_rows()))
+        firsts = quarantine.filter(pl.col("source_file").is_not_null()).unique("source_file", keep="first",
+                                                                             maintain_order=True)
+        for path, message in firsts.select("source_file", "message").iter_rows():
+            self.first_message.setdefault(path, message)
+
+    def empty(self, paths: list[str]) -> list[tuple[str, str]]:
+        # messages start with the file's name, which the caller shows already
+        return [(p, self.first_message.get(p, "the file has no records").removeprefix(f"{p}: ")) for p in paths
+                if not self.articles[p]]
+
+
 def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os.PathLike, *,
-          prelabel: bool = True, batch_size: int | None = None, progress: Progress | None = None) -> BuildSummary:
+          prelabel: bool = True, batch_size: int | None = None, progress: Progress | None = None,
+          options: IngestOptions | None = None) -> BuildSummary:
     """Build ``out/{articles,segments,sentences,quarantine}.parquet`` from input files or directories.
+
+    ``options`` maps input columns to fields (``--field``) and sets the order of numeric dates
+    (``--dayfirst``); the summary names files that gave no article and dates not understood.
 
     Raises :class:`conflictset.schemas.errors.InputError` (exit 2) for inputs that do not exist,
     :class:`conflictset.schemas.errors.OutputError` (exit 3) when ``out`` cannot be written,
@@ -214,6 +262,8 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     """
     started = time.perf_counter()
     batch_size = batch_size or DEFAULT_BATCH_SIZE
+    options = options if options is not None else IngestOptions()
+    per_file = _PerFile()
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     out = Path(out)
@@ -235,9 +285,11 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
         problems = timed_validate(timings, problems.cast(QUARANTINE_SCHEMA), Quarantine, "quarantine", "ingest")
         if problems.height:
             outputs.write("quarantine", problems, QUARANTINE_SCHEMA)
+            per_file.add(problems.head(0).select(pl.col("source_file")), problems)
         summary.input_records = problems.height
         reasons.update(problems.get_column("reason").to_list())
-        for batch, tables in _pipelined(_batches(sources, batch_size, timings), prelabel, timings):
+        for batch, tables in _pipelined(_batches(sources, batch_size, timings, options), prelabel, timings):
+            per_file.add(tables["articles"], tables["quarantine"])
             summary.input_records += batch.height
             if schemas is None:
                 schemas = table_schemas(tables["sentences"], prelabel)
@@ -272,6 +324,10 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
     summary.segments_by_role = dict(roles)
     summary.quarantined_by_reason = dict(reasons)
     summary.sentences_by_language = dict(languages)
+    files = sources.get_column("path").to_list() + [p for p in problems.get_column("source_file").to_list() if p]
+    summary.empty_files = per_file.empty(list(dict.fromkeys(files)))
+    summary.dates = {k: v for k, v in options.dates.items() if v}
+    summary.notes = list(options.notes)
     summary.seconds = time.perf_counter() - started
     timings.update(writer_timings)  # stages overlap: their sum can exceed the wall time
     summary.stage_seconds = {k: round(v, 3) for k, v in timings.items()}

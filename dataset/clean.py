@@ -69,11 +69,13 @@ class Phrasebook:
     credit_after_separator: str   # Rust regex: caption, " - " / " / " / "(", credit to the end
     credit_after_sentence: str    # Rust regex: caption ending a sentence, space, credit to the end
     label_hint: str               # Rust regex: "<label>:" somewhere in the line
+    label_words: tuple[str, ...]  # the labels, for a fast prefilter of label_hint
     keywords: tuple[str, ...]     # substrings of credit patterns (lower-case)
     hint: str                     # Rust regex: a phrase or keyword may be in the line (see _pieces)
     marker_regex: str             # Rust regex: a related-article marker at the start of a piece
     longest_line: int             # longest entry of `lines`/`agencies` (shorter pieces are looked up)
     cue_regex: str                # Rust regex: a cue (at a word start) that makes a SHORT line debris
+    cue_literals: tuple[str, ...]  # the cues, for a fast Aho–Corasick prefilter
     staff: tuple[str, ...]        # whole-line bylines ("Redactie", "Staff reporter")
     caption_labels: tuple[str, ...]  # whole-line image-caption labels; the next line is the caption
     byline_regex: str             # Rust regex: "By / Par / Door / Von / Por / بقلم" + a name
@@ -122,12 +124,13 @@ def phrasebook(directory: str | Path = BOILERPLATE_DIR) -> Phrasebook:
         credit_after_sentence=rf"(?i)[.!?\"”’)](?P<sep>\s+)(?P<credit>{core})(?P<end>{end})",
         label_hint=rf"(?i)\b(?:{labels})\s*:" + (rf"|\b(?:{comma_labels})\s*[,،]" if comma_labels else ""),
         keywords=tuple(keywords),
+        label_words=_union(books, "credit", "labels") + _union(books, "credit", "comma_labels"),
         hint="(?i)" + "|".join(map(re.escape, phrases + tuple(keywords))),
         marker_regex="(?i)^((?:" + "|".join(map(re.escape, markers)) + r"))(?:$|[^\p{L}\p{N}])",
         longest_line=max(map(len, lines + agencies + _union(books, "byline", "staff")
                              + _union(books, "caption", "labels"))) + 4,
         cue_regex=r"(?i)\b(?:" + "|".join(map(re.escape, _union(books, "boilerplate", "cues"))) + ")",
-        staff=_union(books, "byline", "staff"),
+        cue_literals=_union(books, "boilerplate", "cues"), staff=_union(books, "byline", "staff"),
         caption_labels=_union(books, "caption", "labels"),
         # the prefix ignores case; a name (a capital, or a letter of a caseless script) must follow
         byline_regex=rf"^(?i:{prefixes})\s*[:：]?\s+\S",
@@ -269,10 +272,13 @@ def _split_credits(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     Foto: AFP``) becomes a ``captioned`` piece and a ``credit`` piece. Vectorised: cheap
     keyword scans pick the few candidate pieces, Rust regexes with groups give the offsets."""
     text = pl.col("text")
-    label = text.str.contains(book.label_hint)
+    # the label regex (case-insensitive, word boundaries) is slow on every line: an Aho–Corasick
+    # scan for the label words picks the lines it runs on
+    named = text.str.contains_any(list(book.label_words), ascii_case_insensitive=True)
     cands = (pieces.with_row_index("_at").with_columns(pl.col("_at").cast(pl.Int64))
-             .filter((pl.col("kind") == "text") & (label | pl.col("_hit")))
-             .filter(label | text.str.contains_any(list(book.keywords), ascii_case_insensitive=True)))
+             .filter((pl.col("kind") == "text") & (named | pl.col("_hit")))
+             .with_columns((named & text.str.contains(book.label_hint)).alias("_label"))
+             .filter(pl.col("_label") | text.str.contains_any(list(book.keywords), ascii_case_insensitive=True)))
     if cands.height == 0:
         return pieces
     cands = cands.with_columns(
@@ -345,43 +351,47 @@ _SENTENCE_END = r"[.!?…؟][\"”’»)]*$"
 #: headings may end with a question mark ("Who is fighting in Sudan?"), not with other punctuation
 _HEADING_BAD_END = r"[.!:;,…\"”’»)\]]$"
 #: at most this many words (or characters) for the line-level signals: longer lines are prose
-SHORT_WORDS, SHORT_CHARS = 14, 120
+SHORT_WORDS, SHORT_CHARS = 12, 120
 
 
 def _line_signals(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
-    """Per-piece debris signals that generalise across outlets, computed on short pieces only:
-    timestamps (date/time words and numbers plus at most one other word), short lines with a
-    button/paywall cue, contact details, bylines and name lines."""
+    """Per-piece debris signals that generalise across outlets, each computed only on the short
+    pieces a cheap prefilter lets through: timestamps (date/time words and numbers plus at most
+    one other word), short lines with a button/paywall cue, contact details, bylines, name lines
+    and short lines ending in an agency name."""
     text = pl.col("text")
     words = pl.col("_words")
     lower = text.str.to_lowercase()
-    rest = lower.str.replace_all(book.timestamp_strip, " ").str.count_matches(r"\p{L}+")
-    ends = text.str.contains(_SENTENCE_END)
-    short = pieces.get_column("_words") <= SHORT_WORDS
-    short &= pieces.get_column("_chars") <= SHORT_CHARS
-    short &= pieces.get_column("kind") == "text"
-    signals = (
-        # a lone other word (a place, "Nieuwsbericht") only beside a number: "A second line." is prose
-        (lower.str.contains(book.timestamp_words) & (words <= 12)
-         & ((rest == 0) | ((rest <= 1) & text.str.contains(r"\d")))).alias("ts"),
-        (text.str.contains(book.cue_regex) & (words <= 12)
-         & (~ends | (words <= 6))).alias("cue"),
-        text.str.contains(_CONTACT).alias("contact"),
-        (text.str.contains(book.byline_regex) & (words <= 10) & ~ends
-         & text.str.slice(1).str.contains(r"[\p{Lu}\p{Lo}]")).alias("byline"),
-        (words.is_between(2, 6) & text.str.contains(_NAME_LINE)).alias("name"),
-        (words.is_between(2, 5) & ~ends & lower.str.contains(book.agency_end)).alias("agency_end"),
-        ends.alias("ends"),
-    )
-    found = pieces.lazy().filter(short).select(signals).collect()
+    n_words, kind = pieces.get_column("_words"), pieces.get_column("kind")
+    short = (n_words <= SHORT_WORDS) & (pieces.get_column("_chars") <= SHORT_CHARS) & (kind == "text")
+    # one pass of cheap literal scans picks the rows each costlier regex needs to see
+    pre = pieces.lazy().filter(short).select(
+        text.str.contains(r"\d").alias("digit"),
+        text.str.contains_any(list(book.cue_literals), ascii_case_insensitive=True).alias("cue"),
+        text.str.contains_any(["@", "+", ":"]).alias("contact"),
+        text.str.contains(_SENTENCE_END).alias("ends"),
+    ).collect()
     at = short.arg_true()
-    return pieces.with_columns(
-        pl.repeat(None, pieces.height, dtype=pl.Boolean, eager=True).scatter(at, found.get_column(c)).alias(c)
-        for c in found.columns
-    ).with_columns(
-        pl.col("ts", "cue", "contact", "byline", "name", "agency_end").fill_null(False),
-        # long pieces end a sentence or are prose either way
-        pl.col("ends").fill_null(True))
+
+    def spread(values: pl.Series, default: bool) -> pl.Series:
+        return pl.repeat(default, pieces.height, dtype=pl.Boolean, eager=True).scatter(at, values)
+
+    digit, ends = spread(pre["digit"], False), spread(pre["ends"], True)
+    rest = lower.str.replace_all(book.timestamp_strip, " ").str.count_matches(r"\p{L}+")
+    # a lone other word (a place, "Nieuwsbericht") only beside a number: "A second line." is prose
+    timestamp = lower.str.contains(book.timestamp_words) & ((rest == 0) | ((rest <= 1) & pl.col("_digit")))
+    pieces = pieces.with_columns(digit.alias("_digit"), ends.alias("ends"))
+    flags = {
+        "ts": (short & (n_words <= 12) & (digit | (n_words <= 4)), timestamp),
+        "cue": (spread(pre["cue"], False) & (n_words <= 12) & (~ends | (n_words <= 6)), text.str.contains(book.cue_regex)),
+        "contact": (spread(pre["contact"], False), text.str.contains(_CONTACT)),
+        "byline": (short & (n_words <= 10) & ~ends,
+                   text.str.contains(book.byline_regex) & text.str.slice(1).str.contains(r"[\p{Lu}\p{Lo}]")),
+        "name": (short & n_words.is_between(2, 6) & ~ends, text.str.contains(_NAME_LINE)),
+        "agency_end": (short & n_words.is_between(2, 5) & ~ends, lower.str.contains(book.agency_end)),
+    }
+    return pieces.with_columns(_where(pieces, rows, expr).fill_null(False).alias(name)
+                               for name, (rows, expr) in flags.items()).drop("_digit")
 
 
 def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:

@@ -30,6 +30,10 @@ class ArticleMeta(pa.DataFrameModel):
     url: str = pa.Field(nullable=True)
     source: str = pa.Field(nullable=True)
     published_at: pl.Date = pa.Field(nullable=True)
+    #: the publication date as the input gave it (kept when it could not be read: published_at is then null)
+    published_at_raw: str = pa.Field(nullable=True)
+    #: the place of a dateline at the start of the text ("NAIROBI, June 25 (Reuters) -" → Nairobi)
+    dateline_place: str = pa.Field(nullable=True)
     language: str = pa.Field(nullable=True)
     source_file: str
     source_row: int = pa.Field(ge=1)

@@ -1,8 +1,12 @@
 """Stage ``ingest``: files → one row per input record (Article columns + reject columns).
 
-Formats: ``.txt`` (one article per file, first non-empty line is the title), ``.html/.htm``
-(main text via trafilatura), ``.jsonl/.ndjson``, ``.csv`` and ``.parquet`` with the fields
-``id, title, text|html, url, published_at, source, language`` (only text or html required).
+Formats: ``.txt`` (one article per file, first non-empty line is the title; header lines or
+YAML front matter may give its metadata), ``.html/.htm`` (main text via trafilatura),
+``.jsonl/.ndjson``, ``.csv`` and ``.parquet`` with the fields ``id, title, text|html, url,
+published_at, source, language`` (only text or html required; other column names are mapped
+with :class:`.fields.FieldMap`, ``--field text=body``). Publication dates are read from any
+common shape (:mod:`.dates`); one that cannot be read leaves ``published_at`` empty and is kept
+in ``published_at_raw``. A dateline (``NAIROBI, June 25 (Reuters) -``) gives ``dateline_place``.
 
 Text is decoded as UTF-8 (a UTF-8, UTF-16 or UTF-32 byte-order mark is honoured), NFC
 normalised, with LF line ends. A record that gives a title separately gets it as the first
@@ -22,12 +26,13 @@ import polars as pl
 
 from conflictset.dataset.ingest.decode import MAX_RECORD_BYTES
 from conflictset.dataset.ingest.discover import EXTENSIONS, FORMATS, discover, format_of
+from conflictset.dataset.ingest.fields import FieldMap, IngestOptions
 from conflictset.dataset.ingest.readers import RAW_SCHEMA, READERS
 from conflictset.dataset.ingest.records import DuplicateIds, normalise_batch
 from conflictset.schemas.pipeline import INGESTED_SCHEMA
 
 __all__ = ["discover", "ingest", "iter_ingest", "DEFAULT_BATCH_BYTES", "EXTENSIONS", "FORMATS", "MAX_RECORD_BYTES",
-           "format_of"]
+           "FieldMap", "IngestOptions", "format_of"]
 
 
 #: article text per batch. Memory in flight is about 50× a batch's text (three batches in the
@@ -68,7 +73,8 @@ def _slices(part: pl.DataFrame | list[dict], room: int, max_bytes: int) -> list[
     return out
 
 
-def _raw_batches(sources: pl.DataFrame, batch_size: int, max_bytes: int) -> Iterator[pl.DataFrame]:
+def _raw_batches(sources: pl.DataFrame, batch_size: int, max_bytes: int,
+                 options: IngestOptions) -> Iterator[pl.DataFrame]:
     """Reader output regrouped, in input order, into frames of about ``batch_size`` records and
     at most about ``max_bytes`` of article text (a larger single record makes its own batch)."""
     parts: list[pl.DataFrame | list[dict]] = []
@@ -81,7 +87,8 @@ def _raw_batches(sources: pl.DataFrame, batch_size: int, max_bytes: int) -> Iter
 
     for path, fmt in sources.select("path", "format").iter_rows():
         reader = READERS[fmt]
-        chunks = reader(path) if fmt in ("txt", "html") else reader(path, batch_size=batch_size)
+        chunks = (reader(path, options) if fmt in ("txt", "html")
+                  else reader(path, batch_size=batch_size, options=options))
         for chunk in chunks:
             for piece, size in _slices(chunk, max_bytes - pending_bytes, max_bytes):
                 if pending and pending_bytes + size > max_bytes:
@@ -100,23 +107,25 @@ def _raw_batches(sources: pl.DataFrame, batch_size: int, max_bytes: int) -> Iter
         yield pl.concat([as_frame(p) for p in parts], how="vertical")
 
 
-def iter_ingest(sources: pl.DataFrame, batch_size: int = 2000,
-                max_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[pl.DataFrame]:
+def iter_ingest(sources: pl.DataFrame, batch_size: int = 2000, max_bytes: int = DEFAULT_BATCH_BYTES,
+                options: IngestOptions | None = None) -> Iterator[pl.DataFrame]:
     """Same rows as :func:`ingest`, in batches of about ``batch_size`` records and at most about
     ``max_bytes`` of article text, memory bounded by the batch (JSONL is read in chunks of lines, CSV
     and Parquet in batches). Duplicate article ids are detected across the whole run: the first
     one wins, later ones are quarantined as ``duplicate_article_id`` (the message says whether
-    it is an exact repeat)."""
+    it is an exact repeat). ``options`` maps columns and sets the date order; its ``notes`` and
+    ``dates`` counts fill as batches are read."""
+    options = options if options is not None else IngestOptions()
     seen = DuplicateIds()
-    for raw in _raw_batches(sources, batch_size, max_bytes):
-        yield seen.assign(normalise_batch(raw))
+    for raw in _raw_batches(sources, batch_size, max_bytes, options):
+        yield seen.assign(normalise_batch(raw, options))
 
 
-def ingest(sources: pl.DataFrame) -> pl.DataFrame:
+def ingest(sources: pl.DataFrame, options: IngestOptions | None = None) -> pl.DataFrame:
     """One row per input record: Article columns (``article_id, title, text, url, source,
-    published_at, language, source_file, source_row``) plus ``reason, field, message, raw``
-    (all null on good rows)."""
-    batches = list(iter_ingest(sources))
+    published_at, published_at_raw, dateline_place, language, source_file, source_row``) plus
+    ``reason, field, message, raw`` (all null on good rows)."""
+    batches = list(iter_ingest(sources, options=options))
     if not batches:
         return pl.DataFrame(schema=INGESTED_SCHEMA)
     return pl.concat(batches, how="vertical")

@@ -9,6 +9,7 @@ number in CSV/Parquet (1 = first record after the header; a quoted field may spa
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import mmap
@@ -21,11 +22,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from conflictset.dataset.ingest.decode import MAX_RECORD_BYTES, RAW_PREVIEW_CHARS, Rejected, decode, escaped, split_bom
+from conflictset.dataset.ingest.fields import FIELDS, FieldMap, IngestOptions, hint
+from conflictset.dataset.ingest.front_matter import split_front_matter
 from conflictset.dataset.ingest.html import extract
 from conflictset.schemas.reasons import Reason
 
-#: record fields read from JSONL/CSV/Parquet; only text or html is required
-FIELDS = ("id", "title", "text", "html", "url", "published_at", "source", "language")
+__all__ = ["FIELDS", "RAW_SCHEMA", "READERS", "IngestOptions", "html_record", "reject"]
+_DEFAULT = IngestOptions()
 RAW_SCHEMA: dict[str, pl.DataType] = {
     **{f: pl.String() for f in FIELDS},
     "source_file": pl.String(), "source_row": pl.Int64(), "format": pl.String(),
@@ -58,14 +61,19 @@ def _read_bytes(path: str, fmt: str) -> bytes | dict:
         return fh.read()
 
 
-def read_txt(path: str) -> Iterator[Batch]:
+def read_txt(path: str, options: IngestOptions = _DEFAULT) -> Iterator[Batch]:
+    """One article; header lines or YAML front matter at the top give its metadata
+    (:mod:`.front_matter`), the rest is the text."""
     data = _read_bytes(path, "txt")
     if isinstance(data, dict):
         yield [data]
         return
     text = decode(data, what="the file")
-    yield [reject(path, 1, "txt", text) if isinstance(text, Rejected)
-           else {"text": text, "source_file": path, "source_row": 1, "format": "txt"}]
+    if isinstance(text, Rejected):
+        yield [reject(path, 1, "txt", text)]
+        return
+    meta, body = split_front_matter(text)
+    yield [{**meta, "text": body, "source_file": path, "source_row": 1, "format": "txt"}]
 
 
 def html_record(html: str) -> dict:
@@ -75,7 +83,7 @@ def html_record(html: str) -> dict:
             "url": page.url, "language": page.language}
 
 
-def read_html(path: str) -> Iterator[Batch]:
+def read_html(path: str, options: IngestOptions = _DEFAULT) -> Iterator[Batch]:
     data = _read_bytes(path, "html")
     if isinstance(data, dict):
         yield [data]
@@ -92,14 +100,16 @@ def read_html(path: str) -> Iterator[Batch]:
 
 # ---------------------------------------------------------------------------- JSONL
 
-#: a string field holding a non-string, non-null JSON value (number, bool, object, array);
-#: in valid JSON an unescaped `"key":` can only be a key, so this never fires inside strings;
-#: a fractional id goes to the slow path too (beside string ids polars would read 1.5 as "1.5")
-_NON_STRING_VALUE = re.compile(
-    rb'"(?:title|text|html|url|published_at|source|language)"\s*:\s*[^"\sn]|"id"\s*:\s*(?:[-tf\[{]|\d+[.eE])')
-#: an id given as a (non-negative) number: only then do we need polars' type inference
-_NUMERIC_ID = re.compile(rb'"id"\s*:\s*\d')
-_STRING_FIELDS = {f: pl.String() for f in FIELDS}
+@functools.lru_cache(maxsize=16)
+def _json_checks(fields: FieldMap) -> tuple[re.Pattern, re.Pattern]:
+    """(a string field holding a non-string, non-null JSON value — number, bool, object, array;
+    an id given as a non-negative number) for the JSON keys ``fields`` reads. In valid JSON an
+    unescaped ``"key":`` can only be a key, so these never fire inside strings; a fractional id
+    goes to the slow path too (beside string ids polars would read 1.5 as "1.5")."""
+    keys = b"|".join(re.escape(json.dumps(fields.column(f)).encode()[1:-1]) for f in FIELDS if f != "id")
+    key_id = re.escape(json.dumps(fields.column("id")).encode()[1:-1])
+    non_string = re.compile(rb'"(?:' + keys + rb')"\s*:\s*[^"\sn]|"' + key_id + rb'"\s*:\s*(?:[-tf\[{]|\d+[.eE])')
+    return non_string, re.compile(rb'"' + key_id + rb'"\s*:\s*\d')
 _JSON_TYPES = {dict: "an object", list: "an array", bool: "a boolean", int: "a number",
                float: "a number", str: "a string"}
 
@@ -125,7 +135,7 @@ def _json_lines(path: str, offset: int = 0, first: int = 1) -> Iterator[tuple[in
                 yield number, line
 
 
-def _parse_json_line(path: str, number: int, line: bytes) -> dict:
+def _parse_json_line(path: str, number: int, line: bytes, fields: FieldMap = FieldMap()) -> dict:
     """Slow, precise path: one line → record dict or reject dict naming the problem."""
     base = {"source_file": path, "source_row": number, "format": "jsonl"}
     if len(line) > MAX_RECORD_BYTES:
@@ -154,33 +164,39 @@ def _parse_json_line(path: str, number: int, line: bytes) -> dict:
                       "per line — fix: write each article as {\"text\": ...}", raw=text)
     record = dict(base)
     for field in FIELDS:
-        value = obj.get(field)
+        value = obj.get(fields.column(field))
         if field == "id" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if value is not None and not isinstance(value, str):
             return reject(path, number, "jsonl", Reason.WRONG_TYPE,
-                          f"field {field!r} is {_JSON_TYPES.get(type(value), type(value).__name__)}"
+                          f"field {fields.column(field)!r} is {_JSON_TYPES.get(type(value), type(value).__name__)}"
                           f" ({json.dumps(value, ensure_ascii=False)[:60]}), expected a string — fix: quote it "
                           "or leave it out", raw=text, field=field)
         record[field] = value
     return record
 
 
-def _fast_json_chunk(path: str, numbers: Sequence[int], blob: bytes) -> pl.DataFrame | None:
+def _fast_json_chunk(path: str, numbers: Sequence[int], blob: bytes,
+                     fields: FieldMap = FieldMap()) -> pl.DataFrame | None:
     """polars reads a clean chunk (its lines joined by "\\n") at C speed; None sends the chunk
     to the precise slow path."""
-    if b"\x00" in blob or _NON_STRING_VALUE.search(blob):
+    non_string, numeric_id = _json_checks(fields)
+    if b"\x00" in blob or non_string.search(blob):
         return None
     # Without number ids every field is a string or null (checked above), so reading them as
     # strings skips the type-inference pass over the chunk; number ids keep inference, which
     # tells integers (kept, as text) from floats and overflows (the slow path rejects them).
-    options = dict(infer_schema_length=None) if _NUMERIC_ID.search(blob) else dict(schema=_STRING_FIELDS)
+    columns = {fields.column(f): f for f in FIELDS}
+    options = (dict(infer_schema_length=None) if numeric_id.search(blob)
+               else dict(schema={c: pl.String() for c in columns}))
     try:
         frame = pl.read_ndjson(io.BytesIO(blob), **options)
     except Exception:  # noqa: BLE001 — broken line, bad UTF-8, non-object line: slow path decides
         return None
     if frame.height != len(numbers):
         return None
+    frame = frame.select([c for c in frame.columns if c in columns]).rename(
+        {c: columns[c] for c in frame.columns if c in columns})
     for field in FIELDS:
         if field in frame.columns and frame.schema[field] not in (pl.String, pl.Null, pl.Int64):
             return None
@@ -198,15 +214,16 @@ def _fast_json_chunk(path: str, numbers: Sequence[int], blob: bytes) -> pl.DataF
 CHUNK_BYTES = 32 * 1024 * 1024
 
 
-def _chunk(path: str, numbers: Sequence[int], blob: bytes, lines: list[bytes] | None = None) -> Batch:
-    fast = _fast_json_chunk(path, numbers, blob)
+def _chunk(path: str, numbers: Sequence[int], blob: bytes, lines: list[bytes] | None = None,
+           fields: FieldMap = FieldMap()) -> Batch:
+    fast = _fast_json_chunk(path, numbers, blob, fields)
     if fast is not None:
         return fast
     lines = blob.split(b"\n") if lines is None else lines
-    return [_parse_json_line(path, n, line) for n, line in zip(numbers, lines)]
+    return [_parse_json_line(path, n, line, fields) for n, line in zip(numbers, lines)]
 
 
-def _regular_chunks(path: str, batch_size: int) -> Generator[Batch, None, tuple[int, int]]:
+def _regular_chunks(path: str, batch_size: int, fields: FieldMap) -> Generator[Batch, None, tuple[int, int]]:
     """Chunks of a UTF-8 file whose lines each start with "{" and hold no CR: no BOM, no blank
     line, nothing to strip, so a chunk is one byte range of the (memory-mapped) file and its
     lines are numbered in a row. Only newlines are looked for in Python; the first irregular
@@ -239,17 +256,19 @@ def _regular_chunks(path: str, batch_size: int) -> Generator[Batch, None, tuple[
                 if done > released and hasattr(mmap, "MADV_DONTNEED"):
                     data.madvise(mmap.MADV_DONTNEED, released, done - released)
                     released = done
-                yield _chunk(path, range(number, number + count), blob)
+                yield _chunk(path, range(number, number + count), blob, fields=fields)
                 start, number = pos, number + count
 
 
-def read_jsonl(path: str, batch_size: int = 2000) -> Iterator[Batch]:
+def read_jsonl(path: str, batch_size: int = 2000, options: IngestOptions = _DEFAULT) -> Iterator[Batch]:
+    fields = options.fields
+    _note_unread_keys(path, options)
     any_line = False
     offset, first = 0, 1
     with open(path, "rb") as fh:
         regular = split_bom(fh.read(4))[0] == "utf-8"
     if regular:
-        chunks = _regular_chunks(path, batch_size)
+        chunks = _regular_chunks(path, batch_size, fields)
         while True:
             try:
                 batch = next(chunks)
@@ -268,10 +287,10 @@ def read_jsonl(path: str, batch_size: int = 2000) -> Iterator[Batch]:
         lines.append(line)
         pending += len(line)
         if len(lines) >= batch_size or pending >= CHUNK_BYTES:
-            yield _chunk(path, numbers, b"\n".join(lines), lines)
+            yield _chunk(path, numbers, b"\n".join(lines), lines, fields)
             numbers, lines, pending = [], [], 0
     if lines:
-        yield _chunk(path, numbers, b"\n".join(lines), lines)
+        yield _chunk(path, numbers, b"\n".join(lines), lines, fields)
     if not any_line:
         yield [reject(path, None, "jsonl", Reason.EMPTY_FILE,
                       "the file has no records (empty or only blank lines)", raw="")]
@@ -279,10 +298,38 @@ def read_jsonl(path: str, batch_size: int = 2000) -> Iterator[Batch]:
 
 # ---------------------------------------------------------------------------- CSV / Parquet
 
-def _missing_text(path: str, fmt: str, columns: list[str]) -> dict:
+def _missing_text(path: str, fmt: str, columns: list[str], fields: FieldMap) -> dict:
+    wanted = " or ".join(repr(fields.column(f)) for f in ("text", "html"))
+    suggested = hint(columns, ())
+    fix = (f"map the columns: {suggested}" if "--field text=" in suggested or "--field html=" in suggested
+           else "name the article text column 'text' (or 'html' for pages), or map it: --field text=COLUMN")
     return reject(path, None, fmt, Reason.MISSING_TEXT,
-                  f"no 'text' or 'html' column; found columns {columns} — fix: name the article text "
-                  "column 'text' (or 'html' for pages)", raw=", ".join(columns), field="text")
+                  f"no {wanted} column; found columns {list(columns)} — fix: {fix}",
+                  raw=", ".join(columns), field="text")
+
+
+def _note_unread(path: str, columns: Sequence[str], fields: FieldMap, options: IngestOptions) -> None:
+    """A note for the summary when a file has a column that looks like a field it did not read
+    (``date`` beside no ``published_at``)."""
+    suggested = hint(columns, fields.resolve(columns).values())
+    if suggested:
+        options.note(f"{path}: columns that look like article fields were not read — to use them: {suggested}")
+
+
+def _note_unread_keys(path: str, options: IngestOptions) -> None:
+    """:func:`_note_unread` for JSONL, from the keys of the first record."""
+    try:
+        with open(path, "rb") as fh:
+            first = next((line for line in fh if line.strip()), b"")
+        record = json.loads(split_bom(first)[1])
+    except (OSError, ValueError):
+        return
+    if isinstance(record, dict):
+        _note_unread(path, list(record), options.fields, options)
+
+
+def _has_text(columns: Sequence[str], fields: FieldMap) -> bool:
+    return bool({"text", "html"} & set(fields.resolve(columns).values()))
 
 
 def _select_fields(frame: pl.DataFrame, path: str, fmt: str, first_row: int) -> pl.DataFrame:
@@ -294,12 +341,14 @@ def _select_fields(frame: pl.DataFrame, path: str, fmt: str, first_row: int) -> 
     )
 
 
-def _lower_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    renames = {c: c.strip().lower() for c in frame.columns if c.strip().lower() in FIELDS}
-    return frame.rename(renames)
+def _field_columns(frame: pl.DataFrame, fields: FieldMap) -> pl.DataFrame:
+    """The file's columns renamed to the fields they feed; other columns dropped."""
+    chosen = fields.resolve(frame.columns)
+    return frame.select([pl.col(c).alias(name) for c, name in chosen.items()])
 
 
-def read_csv(path: str, batch_size: int = 2000) -> Iterator[Batch]:
+def read_csv(path: str, batch_size: int = 2000, options: IngestOptions = _DEFAULT) -> Iterator[Batch]:
+    fields = options.fields
     if os.path.getsize(path) == 0:
         yield [reject(path, None, "csv", Reason.EMPTY_FILE, "the file is empty (0 bytes)", raw="")]
         return
@@ -309,11 +358,12 @@ def read_csv(path: str, batch_size: int = 2000) -> Iterator[Batch]:
     if encoding == "utf-8":
         try:
             header = pl.read_csv(path, infer_schema=False, n_rows=0).columns
-            if not any(c.strip().lower() in ("text", "html") for c in header):
-                yield [_missing_text(path, "csv", header)]
+            if not _has_text(header, fields):
+                yield [_missing_text(path, "csv", header, fields)]
                 return
+            _note_unread(path, header, fields, options)
             for chunk in pl.scan_csv(path, infer_schema=False).collect_batches(chunk_size=batch_size):
-                chunk = _lower_columns(chunk)
+                chunk = _field_columns(chunk, fields)
                 yield _select_fields(chunk, path, "csv", emitted + 1)
                 emitted += chunk.height
             if emitted == 0:
@@ -322,10 +372,10 @@ def read_csv(path: str, batch_size: int = 2000) -> Iterator[Batch]:
             return
         except Exception:  # noqa: BLE001 — bad bytes or a malformed row: the precise path takes over
             pass
-    yield from _read_csv_python(path, encoding, skip=emitted, batch_size=batch_size)
+    yield from _read_csv_python(path, encoding, skip=emitted, batch_size=batch_size, fields=fields)
 
 
-def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int) -> Iterator[Batch]:
+def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int, fields: FieldMap) -> Iterator[Batch]:
     """Record-precise CSV reading with the csv module: bad bytes and ragged rows per record."""
     csv.field_size_limit(MAX_RECORD_BYTES)  # the default (128 KiB) would reject long articles
     with open(path, "rb") as fh:
@@ -334,16 +384,18 @@ def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int) -> It
     text = payload.decode(encoding, "surrogateescape")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = next(reader)
     except StopIteration:
         yield [reject(path, None, "csv", Reason.EMPTY_FILE, "the file has no header", raw="")]
         return
     except csv.Error as exc:
         yield [reject(path, 1, "csv", Reason.BROKEN_CSV, f"unreadable header ({exc})", raw=text[:1000])]
         return
-    if "text" not in header and "html" not in header:
-        yield [_missing_text(path, "csv", header)]
+    if not _has_text(header, fields):
+        yield [_missing_text(path, "csv", header, fields)]
         return
+    chosen = fields.resolve(header)
+    positions = {name: header.index(column) for column, name in chosen.items()}
     rows: list[dict] = []
     number = 0
     while True:
@@ -370,8 +422,7 @@ def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int) -> It
                                f"the record has {len(values)} fields, the header has {len(header)} — "
                                "fix: quote fields that contain commas", raw=raw))
         else:
-            record = dict(zip(header, values))
-            rows.append({**{f: (record.get(f) or None) for f in FIELDS},
+            rows.append({**{f: ((values[positions[f]] or None) if f in positions else None) for f in FIELDS},
                          "source_file": path, "source_row": number, "format": "csv"})
         if len(rows) >= batch_size:
             yield rows
@@ -383,10 +434,9 @@ def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int) -> It
                       raw=", ".join(header))]
 
 
-def _arrow_to_strings(batch: pa.RecordBatch, path: str, first_row: int) -> Batch:
+def _arrow_to_strings(batch: pa.RecordBatch, path: str, first_row: int, fields: FieldMap) -> Batch:
     """Cast the known fields to strings; a non-text column type rejects its rows with wrong_field_type."""
-    frame = pl.from_arrow(batch)
-    frame = _lower_columns(frame)
+    frame = _field_columns(pl.from_arrow(batch), fields)
     bad: dict[str, str] = {}
     exprs = []
     for f in FIELDS:
@@ -411,6 +461,7 @@ def _arrow_to_strings(batch: pa.RecordBatch, path: str, first_row: int) -> Batch
     binary = bad.pop("__binary__", None)
     rows = []
     for i, rec in enumerate(pl.from_arrow(batch).iter_rows(named=True)):
+        rec = {name: rec.get(column) for column, name in fields.resolve(batch.schema.names).items()}
         row = first_row + i
         wrong = next(((f, t) for f, t in bad.items() if rec.get(f) is not None), None)
         raw = json.dumps({k: (escaped(v) if isinstance(v, bytes) else v) for k, v in rec.items()},
@@ -431,7 +482,8 @@ def _arrow_to_strings(batch: pa.RecordBatch, path: str, first_row: int) -> Batch
     return rows
 
 
-def read_parquet(path: str, batch_size: int = 2000) -> Iterator[Batch]:
+def read_parquet(path: str, batch_size: int = 2000, options: IngestOptions = _DEFAULT) -> Iterator[Batch]:
+    fields = options.fields
     try:
         pfile = pq.ParquetFile(path)
         columns = [c for c in pfile.schema_arrow.names]
@@ -442,15 +494,15 @@ def read_parquet(path: str, batch_size: int = 2000) -> Iterator[Batch]:
                       f"not a readable Parquet file ({type(exc).__name__}: {str(exc)[:200]}) — fix: re-export it",
                       raw=escaped(head))]
         return
-    lowered = [c.strip().lower() for c in columns]
-    if "text" not in lowered and "html" not in lowered:
-        yield [_missing_text(path, "parquet", columns)]
+    if not _has_text(columns, fields):
+        yield [_missing_text(path, "parquet", columns, fields)]
         return
-    wanted = [c for c in columns if c.strip().lower() in FIELDS]
+    _note_unread(path, columns, fields, options)
+    wanted = list(fields.resolve(columns))
     emitted = 0
     try:
         for batch in pfile.iter_batches(batch_size=batch_size, columns=wanted):
-            yield _arrow_to_strings(batch, path, emitted + 1)
+            yield _arrow_to_strings(batch, path, emitted + 1, fields)
             emitted += batch.num_rows
     except Exception as exc:  # noqa: BLE001 — a corrupt row group: keep what was read, say where it broke
         yield [reject(path, emitted + 1, "parquet", Reason.BROKEN_PARQUET,

@@ -1,8 +1,9 @@
 """Raw records → Article rows (plus reject columns), vectorised over a batch.
 
 Checks run in a fixed order and the first failing one names the record's reason: read errors
-from the reader, NUL bytes, missing text, too large, empty article, unparseable date, then
-duplicate ids across the whole run (first one wins).
+from the reader, NUL bytes, missing text, too large, empty article, then duplicate ids across
+the whole run (first one wins). A date that cannot be read rejects nothing: ``published_at``
+stays empty, ``published_at_raw`` keeps the value and the build's summary counts it.
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ import unicodedata
 
 import polars as pl
 
-from conflictset.dataset.clean import has_article_text
+from conflictset.dataset.clean import has_article_text, phrasebook
+from conflictset.dataset.ingest.dateline import datelines
+from conflictset.dataset.ingest.dates import parse_dates
 from conflictset.dataset.ingest.decode import MAX_RECORD_BYTES
+from conflictset.dataset.ingest.fields import IngestOptions
 from conflictset.dataset.ingest.readers import FIELDS, RAW_SCHEMA, html_record
 from conflictset.schemas.pipeline import INGESTED_SCHEMA
 from conflictset.schemas.reasons import Reason
-
-#: ISO 8601 date, optionally with a time and zone; we keep the calendar date as written
-_ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
-
 
 #: text made only of these code points is already NFC (checked exhaustively, pairs included):
 #: Latin, IPA, general punctuation and currency. Only other rows pay for Python's normalize.
@@ -96,8 +96,25 @@ def _where(prefix: str = "") -> pl.Expr:
     return pl.format("{} {} {}: " + prefix, pl.col("source_file"), unit, pl.col("source_row").fill_null(0))
 
 
-def normalise_batch(raw: pl.DataFrame) -> pl.DataFrame:
+def _dates(frame: pl.DataFrame, good: pl.Series, options: IngestOptions) -> tuple[pl.Series, pl.Series]:
+    """(published_at, dateline_place) of the good rows: the given date, else a dated dateline."""
+    given = parse_dates(frame["published_at"], frame["source_file"], options.dayfirst)
+    options.dates["bad"] += int((given.bad & good).sum())
+    options.dates["ambiguous"] += int((given.ambiguous & good).sum())
+    found = frame.select(pl.when(good).then(datelines(pl.col("text"), phrasebook().agencies)).alias("d")) \
+        .unnest("d")
+    dates = given.dates
+    undated = (dates.is_null() & good & found["date"].is_not_null()).arg_true()
+    if undated.len():
+        from_dateline = parse_dates(found["date"].gather(undated), dayfirst=options.dayfirst).dates
+        dates = dates.scatter(undated, from_dateline)
+        options.dates["from_dateline"] += int(from_dateline.is_not_null().sum())
+    return dates, found["place"]
+
+
+def normalise_batch(raw: pl.DataFrame, options: IngestOptions | None = None) -> pl.DataFrame:
     """A reader batch (``RAW_SCHEMA``) → article columns + reject columns (ids not yet assigned)."""
+    options = options if options is not None else IngestOptions()
     raw = _extract_html_rows(raw.select([pl.col(c).cast(t) for c, t in RAW_SCHEMA.items()]))
     debris = _page_is_debris(raw)
     text_fields = [f for f in FIELDS if f != "html"]
@@ -109,9 +126,6 @@ def normalise_batch(raw: pl.DataFrame) -> pl.DataFrame:
     ), text_fields)
     nul_field = pl.coalesce([pl.when(pl.col(f).str.contains("\x00", literal=True)).then(pl.lit(f))
                              for f in text_fields])
-    date_text = pl.col("published_at").str.strip_chars()
-    date_ok = date_text.str.contains(_ISO_DATE) & date_text.str.slice(0, 10).str.strptime(
-        pl.Date, "%Y-%m-%d", strict=False).is_not_null()
     frame = _first_failure(
         frame,
         (nul_field.is_not_null(), Reason.NUL_BYTES, nul_field,
@@ -126,11 +140,8 @@ def normalise_batch(raw: pl.DataFrame) -> pl.DataFrame:
                 "(raw keeps what was extracted) — fix: check the page or leave it out")),
         (~pl.col("text").str.contains(r"\S").fill_null(False), Reason.EMPTY_ARTICLE, "text",
          _where("the article is empty (no text, or only whitespace) — fix: leave it out or add its text")),
-        (date_text.is_not_null() & (date_text != "") & ~date_ok, Reason.WRONG_TYPE, "published_at",
-         _where().add(pl.format("published_at {} is not an ISO date (expected YYYY-MM-DD, optionally "
-                                "with a time) — fix: reformat it or leave it empty",
-                                pl.col("published_at").str.slice(0, 60)))),
     )
+    published_at, dateline_place = _dates(frame, frame["reason"].is_null(), options)
     good = pl.col("reason").is_null()
     title = pl.col("title").str.replace_all(r"\s+", " ").str.strip_chars()
     title = pl.when(title == "").then(None).otherwise(title)
@@ -152,8 +163,9 @@ def normalise_batch(raw: pl.DataFrame) -> pl.DataFrame:
         pl.when(good).then(text).alias("text"),
         blank_to_null("url"),
         blank_to_null("source"),
-        pl.when(good & date_ok).then(date_text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False))
-        .alias("published_at"),
+        pl.when(good).then(published_at).alias("published_at"),
+        blank_to_null("published_at").alias("published_at_raw"),
+        pl.when(good).then(dateline_place).alias("dateline_place"),
         blank_to_null("language", lower=True),
         "source_file", "source_row", "reason", "field", "message", "raw",
     )

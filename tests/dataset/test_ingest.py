@@ -105,12 +105,14 @@ def test_jsonl_wrong_field_types_fixture():
         (1, None, None),
         (2, "wrong_field_type", "text"),
         (3, "wrong_field_type", "title"),
-        (4, "wrong_field_type", "published_at"),
+        (4, None, None),  # a date nothing can read rejects nothing: kept raw, published_at empty
         (5, "wrong_field_type", "id"),
         (6, None, None),
         (7, "wrong_field_type", "language"),
     ]
     assert out.filter(pl.col("source_row") == 6)["article_id"][0] == "42"
+    assert out.filter(pl.col("source_row") == 4).select("published_at", "published_at_raw").row(0) == (
+        None, "next Tuesday")
     bad = out.filter(pl.col("source_row") == 2).row(0, named=True)
     assert bad["raw"] == '{"id": "bad-text", "text": 12345}'
     assert "jsonl_wrong_field_types.jsonl line 2" in bad["message"] and "'text'" in bad["message"]
