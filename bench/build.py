@@ -38,6 +38,7 @@ from pathlib import Path
 import polars as pl
 
 from conflictset.dataset.build import build
+from conflictset.dataset.ingest.front_matter import split_front_matter
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "dataset" / "sample_corpus"
@@ -59,7 +60,7 @@ def _templates() -> list[tuple[str, str | None]]:
     if SAMPLE.is_dir():
         for path in sorted(SAMPLE.glob("*.txt")):
             lang = path.name.split("_", 1)[0] if path.name[:3] in ("en_", "nl_", "fr_") else None
-            out.append((path.read_text(encoding="utf-8"), lang))
+            out.append((split_front_matter(path.read_text(encoding="utf-8"))[1], lang))  # the article text only
         for path in sorted(SAMPLE.glob("*.jsonl")):
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
@@ -165,6 +166,7 @@ print(json.dumps({"seconds": min(runs), "records": df.height,
 _BUILD = r"""
 import json, resource, sys, time
 from conflictset.dataset.build import build
+from conflictset.dataset.ingest.front_matter import split_front_matter
 files, out, prelabel, batch_size = json.loads(sys.argv[1])
 t = time.perf_counter()
 s = build(files, out, prelabel=prelabel, batch_size=batch_size, progress=False)

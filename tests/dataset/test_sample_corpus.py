@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conflictset.dataset.ingest.front_matter import split_front_matter
 from conflictset.schemas.taxonomy import EVENT_TYPES, is_valid_pair
 
 CORPUS = Path(__file__).resolve().parents[2] / "dataset" / "sample_corpus"
@@ -47,8 +48,32 @@ def test_expected_files_present():
     assert {p.name.split("_")[0] for p in article_files() if p.suffix == ".txt"} == {"en", "nl", "fr"}
 
 
-def test_seed_is_an_exact_copy(seed_txt):
-    assert (CORPUS / "nl_raqqa_2016.txt").read_bytes() == seed_txt.read_bytes()
+def test_seed_is_an_exact_copy_under_its_front_matter(seed_txt):
+    meta, text = split_front_matter((CORPUS / "nl_raqqa_2016.txt").read_text(encoding="utf-8"))
+    assert text == seed_txt.read_text(encoding="utf-8")
+    assert meta["published_at"] == "2016-05-25"
+
+
+# the publication dates agreed with the events work (relative dates in the texts resolve against them)
+PUBLISHED = {
+    "en_aleppo_clashes.txt": "2016-04-05", "en_bamako_arrests.txt": "2024-06-21",
+    "en_kabul_suicide_bomb.txt": "2022-04-23", "en_khartoum_protest.txt": "2022-06-30",
+    "en_maiduguri_ied.txt": "2019-02-13", "en_marawi_recaptured.txt": "2017-10-17",
+    "en_mosul_airstrike.txt": "2017-03-18", "en_tripoli_ceasefire.txt": "2022-09-05",
+    "fr_paris_marseille_manifestations.txt": "2023-03-24", "nl_den_haag_demonstratie.txt": "2024-01-22",
+    "nl_gaza_luchtaanval.txt": "2024-08-08", "nl_goma_ontvoering.txt": "2023-01-18",
+    "nl_kharkiv_beschieting.txt": "2024-05-25", "nl_raqqa_2016.txt": "2016-05-25",
+    "nl_rotterdam_rellen.txt": "2021-01-26",
+}
+
+
+def test_every_txt_article_carries_its_date_source_and_url():
+    txt = {p.name for p in article_files() if p.suffix == ".txt"}
+    assert txt == set(PUBLISHED)
+    for name in sorted(txt):
+        meta, _ = split_front_matter((CORPUS / name).read_text(encoding="utf-8"))
+        assert meta["published_at"] == PUBLISHED[name], name
+        assert meta["source"] and meta["url"].startswith("https://example.org/"), name
 
 
 @pytest.mark.parametrize("path", article_files() + [LABELS / "README.md", LABELS / "expected.jsonl"],
@@ -62,7 +87,8 @@ def test_valid_utf8_without_nul(path: Path):
 
 @pytest.mark.parametrize("path", [p for p in article_files() if p.suffix == ".txt"], ids=lambda p: p.name)
 def test_txt_articles_have_headline_and_body(path: Path):
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    _, text = split_front_matter(path.read_text(encoding="utf-8"))
+    lines = [line for line in text.splitlines() if line.strip()]
     assert len(lines[0]) < 120, "first non-empty line is the headline"
     assert len(lines) >= 5
 
