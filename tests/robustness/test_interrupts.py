@@ -328,7 +328,7 @@ def _annotate(client: StudioClient, project_id: int, count: int, offset: int = 0
     path = {"from_name": "event", "to_name": "text", "type": "taxonomy",
             "value": {"taxonomy": [["Battles", "Armed clash"]]}}
     for task_id in ids[offset:offset + count]:
-        client.request("POST", f"/api/tasks/{task_id}/annotations/", json={"result": [path]})
+        client.sdk.annotations.create(task_id, result=[path])
 
 
 @pytest.mark.studio
@@ -395,7 +395,6 @@ def test_sigint_mid_push_then_resume_is_complete_without_duplicates(private_stud
         assert 5 <= interrupted_at < n
         resumed = push(build_dir, title, client=client)
         assert (resumed.already, resumed.pushed) == (interrupted_at, n - interrupted_at)
-        tasks = client.request("GET", "/api/tasks/", params={
-            "project": project["id"], "fields": "task_only", "page_size": 1000}).json()["tasks"]
+        tasks = list(client.tasks(project["id"]))
         sentence_ids = [t["data"]["sentence_id"] for t in tasks]
         assert len(sentence_ids) == len(set(sentence_ids)) == n

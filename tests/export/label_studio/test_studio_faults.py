@@ -68,8 +68,7 @@ def test_server_stopped_mid_push_then_resumed(private_studio, tmp_path):
         assert (resumed.already, resumed.pushed) == (before, n - before)
         ids = client.task_sentence_ids(project["id"])
         assert sorted(ids) == sorted(many_sentences(n)["sentence_id"])
-        tasks = client.request("GET", "/api/tasks/", params={"project": project["id"], "page_size": 1000,
-                                                            "fields": "task_only"}).json()["tasks"]
+        tasks = list(client.tasks(project["id"]))
         assert len(tasks) == n  # no duplicates
 
 

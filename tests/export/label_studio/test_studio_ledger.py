@@ -22,13 +22,11 @@ pytestmark = pytest.mark.studio
 def _annotate(client, task_id: int, path: list[str] | None, **extra) -> dict:
     result = [{"from_name": "event", "to_name": "text", "type": "taxonomy",
                "value": {"taxonomy": [path]}}] if path else []
-    return client.request("POST", f"/api/tasks/{task_id}/annotations/",
-                          json={"result": result, **extra}).json()
+    return client.sdk.annotations.create(task_id, result=result, **extra).dict()
 
 
 def _user(client, name: str) -> int:
-    return client.request("POST", "/api/users/", json={
-        "email": f"{name}@example.org", "username": name}).json()["id"]
+    return client.sdk.users.create(email=f"{name}@example.org", username=name).id
 
 
 def test_deleted_task_is_reported_and_counts_reconcile(client, project_title, tmp_path):
@@ -41,7 +39,7 @@ def test_deleted_task_is_reported_and_counts_reconcile(client, project_title, tm
     sid = sorted(ids)
     _annotate(client, ids[sid[0]], ["No event"])
     _annotate(client, ids[sid[1]], None, was_cancelled=True)
-    client.request("DELETE", f"/api/tasks/{ids[sid[2]]}/")
+    client.sdk.tasks.delete(ids[sid[2]])
 
     result = pull(project_title, build, client=client)  # the ledger is found in the build directory
     c = result.counts
@@ -138,7 +136,7 @@ def test_adjudication_round_trip_decides_a_tie_in_the_release(studio, client, pr
     with pytest.raises(InputError, match="is an adjudication project"):
         push(build, adjudication, client=client)
     project = client.find_project(adjudication)
-    (task,) = client.request("GET", "/api/tasks/", params={"project": project["id"], "fields": "all"}).json()["tasks"]
+    (task,) = client.tasks(project["id"], fields="all")
     assert task["data"]["sentence_id"] == tie and task["predictions"] == []
     assert task["data"]["candidates"] == "; ".join(row["candidate_labels"])
     assert "Explosions/Remote violence / Remote explosive/landmine/IED ×1" in task["data"]["candidates"]
