@@ -39,10 +39,10 @@ import httpx  # noqa: E402
 import polars as pl  # noqa: E402
 
 from conflictset.dataset.io import write_parquet  # noqa: E402
-from conflictset.schemas.prelabel import PRELABEL_COLUMNS  # noqa: E402
 from conflictset.export.label_studio import server  # noqa: E402
 from conflictset.export.label_studio.client import StudioClient  # noqa: E402
 from conflictset.export.label_studio.push import push  # noqa: E402
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS  # noqa: E402
 
 TEMPLATES = [  # (text, event_type, sub_event_type, score, spans as (label, surface))
     ("Rebels clashed with the army near Idlib on Monday, killing 4.", "Battles", "Armed clash", 0.9,

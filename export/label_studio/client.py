@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,7 +26,11 @@ from label_studio_sdk.core.parse_error import ParsingError
 from conflictset.export.label_studio import credentials as creds_mod
 from conflictset.export.label_studio import server
 from conflictset.export.label_studio.errors import (
-    ProjectMissing, StudioAuthError, StudioError, StudioServerError, StudioUnreachable,
+    ProjectMissing,
+    StudioAuthError,
+    StudioError,
+    StudioServerError,
+    StudioUnreachable,
 )
 
 START_HINT = "run `conflictset studio start`, or set LABEL_STUDIO_URL to a running server"

@@ -10,8 +10,8 @@ from pathlib import Path
 import polars as pl
 
 from conflictset.dataset.io import write_parquet
-from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 from conflictset.export.label_studio.client import StudioClient
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 
 VERSION = "rules-test-1"
 

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jwt
 import pytest
 from click.testing import CliRunner
-
 from studio_helpers import sentence_frame, write_build
+
 from conflictset.cli import main
 from conflictset.export.label_studio.client import StudioClient
 from conflictset.export.label_studio.config import label_config

@@ -8,15 +8,15 @@ import stat
 import polars as pl
 import pytest
 from click.testing import CliRunner
-
 from studio_helpers import sentence_frame, write_build
+
 from conflictset.cli import main
 from conflictset.export.label_studio import server
 from conflictset.export.label_studio.client import StudioClient
 from conflictset.export.label_studio.config import label_config
 from conflictset.export.label_studio.errors import ConfigChanged, StudioServerError
-from conflictset.export.label_studio.push import push
 from conflictset.export.label_studio.pull import pull
+from conflictset.export.label_studio.push import push
 
 BAD_TOKEN = "RECOGNISABLE-bad-token-5f3c9a"
 
@@ -132,8 +132,8 @@ def test_studio_cli_start_status_stop(repo_root, tmp_path):
     template, creds = server.build_template(install_root)
     root = tmp_path / "state"
     server.link_venv(install_root, root)
-    import shutil
     import json
+    import shutil
 
     shutil.copytree(template, root / "data")
     shutil.copy(install_root / "template" / "credentials.json", root / "credentials.json")

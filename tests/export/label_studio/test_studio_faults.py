@@ -9,8 +9,8 @@ import time
 
 import polars as pl
 import pytest
-
 from studio_helpers import Studio, many_sentences, sentence_frame, write_build
+
 from conflictset.export.label_studio import server
 from conflictset.export.label_studio.errors import StudioUnreachable
 from conflictset.export.label_studio.pull import pull

@@ -7,14 +7,14 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
-
 from release_fixtures import make_sentences, write_build_dir
 from studio_helpers import sentence_frame, write_build
+
 from conflictset.cli import main
-from conflictset.schemas.errors import InputError
 from conflictset.export.label_studio import ledger
 from conflictset.export.label_studio.pull import pull
 from conflictset.export.label_studio.push import project_salt, push, push_adjudication, to_label_studio
+from conflictset.schemas.errors import InputError
 
 pytestmark = pytest.mark.studio
 
@@ -83,7 +83,7 @@ def test_from_file_pull_with_the_project_salt_matches_the_live_pull(client, proj
     build = write_build(tmp_path / "build", sentence_frame().head(2))
     pushed = push(build, project_title, client=client)
     other = _user(client, f"salt{project_title[-9:]}")
-    for sid, task in client.task_sentence_ids(pushed.project_id).items():
+    for task in client.task_sentence_ids(pushed.project_id).values():
         _annotate(client, task, ["No event"])
         _annotate(client, task, ["No event"], completed_by=other)
     live = pull(project_title, tmp_path / "live", client=client)
@@ -92,7 +92,7 @@ def test_from_file_pull_with_the_project_salt_matches_the_live_pull(client, proj
     salted = CliRunner().invoke(main, ["pull", "--from-file", str(export), "--out", str(tmp_path / "file"),
                                        "--salt", salt])
     assert salted.exit_code == 0, salted.output
-    plain = pull(None, tmp_path / "plain", from_file=export)
+    pull(None, tmp_path / "plain", from_file=export)
     key = ["annotation_id"]
     got = {name: pl.read_parquet(tmp_path / name / "annotations.parquet").sort(key)
            for name in ("live", "file", "plain")}

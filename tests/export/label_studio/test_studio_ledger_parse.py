@@ -7,8 +7,8 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
-
 from studio_helpers import sentence_frame
+
 from conflictset.cli import main
 from conflictset.export.label_studio import ledger
 from conflictset.export.label_studio.pull import from_label_studio, pseudonym, pull, read_export

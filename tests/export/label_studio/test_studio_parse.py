@@ -7,10 +7,10 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
-
 from studio_helpers import VERSION, sentence_frame
+
 from conflictset.cli import main
-from conflictset.export.label_studio.pull import from_label_studio, pull, read_export
+from conflictset.export.label_studio.pull import from_label_studio, read_export
 from conflictset.export.label_studio.push import to_label_studio
 
 PROJECT = 7
@@ -22,7 +22,7 @@ def _tasks(frame: pl.DataFrame | None = None) -> list[dict]:
     for i, raw in enumerate(to_label_studio(frame if frame is not None else sentence_frame())["task"]):
         task = json.loads(raw)
         task.update(id=100 + i, project=PROJECT, annotations=[])
-        for j, pred in enumerate(task["predictions"]):
+        for pred in task["predictions"]:
             pred.update(id=500 + i, task=task["id"], project=PROJECT)
         tasks.append(task)
     return tasks

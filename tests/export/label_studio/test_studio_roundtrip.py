@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import subprocess
 import sys
 
@@ -11,10 +10,10 @@ import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-
 from studio_helpers import VERSION, sentence_frame, write_build
-from conflictset.export.label_studio.push import push
+
 from conflictset.export.label_studio.pull import pull
+from conflictset.export.label_studio.push import push
 
 pytestmark = pytest.mark.studio
 CLI = [sys.executable, "-c", "from conflictset.cli import main; main()"]
@@ -146,8 +145,9 @@ def test_invalid_annotations_from_the_server_are_quarantined(client, project_tit
     bad_span = _span(texts[sid[2]], "ACTOR", "gemeenteraad")
     bad_span["value"]["end"] = 999
     _annotate(client, ids[sid[2]], [_taxonomy(["No event"]), bad_span])
-    _annotate(client, ids[sid[3]], [_taxonomy(["No event"]), {**_span(texts[sid[3]], "ACTOR", "Kobani"),
-                                                            "value": {**_span(texts[sid[3]], "ACTOR", "Kobani")["value"], "labels": ["WEAPON"]}}])
+    kobani = _span(texts[sid[3]], "ACTOR", "Kobani")
+    weapon = {**kobani, "value": {**kobani["value"], "labels": ["WEAPON"]}}
+    _annotate(client, ids[sid[3]], [_taxonomy(["No event"]), weapon])
     _annotate(client, ids[sid[4]], [_taxonomy(["No event"])])
 
     out = tmp_path / "pulled"
@@ -168,7 +168,8 @@ def test_push_filters_and_review_order(client, project_title, tmp_path):
     result = push(build, project_title, client=client, min_score=0.5, order="uncertain", limit=3)
     assert result.pushed == 3
     tasks = list(client.tasks(result.project_id, fields="all"))
-    order = [(t["id"], t["data"]["sentence_id"], t["predictions"][0]["score"]) for t in sorted(tasks, key=lambda t: t["id"])]
+    order = [(t["id"], t["data"]["sentence_id"], t["predictions"][0]["score"])
+             for t in sorted(tasks, key=lambda t: t["id"])]
     assert [o[2] for o in order] == [0.55, 0.6, 0.65]  # closest to 0.5 first, all ≥ 0.5
     more = push(build, project_title, client=client, min_score=0.5, order="uncertain")
     assert (more.pushed, more.already) == (3, 3)  # 0.7, 0.8, 0.9 were left out by --limit
