@@ -360,7 +360,6 @@ def _line_signals(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     one other word), short lines with a button/paywall cue, contact details, bylines, name lines
     and short lines ending in an agency name."""
     text = pl.col("text")
-    words = pl.col("_words")
     lower = text.str.to_lowercase()
     n_words, kind = pieces.get_column("_words"), pieces.get_column("kind")
     short = (n_words <= SHORT_WORDS) & (pieces.get_column("_chars") <= SHORT_CHARS) & (kind == "text")
@@ -383,7 +382,8 @@ def _line_signals(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     pieces = pieces.with_columns(digit.alias("_digit"), ends.alias("ends"))
     flags = {
         "ts": (short & (n_words <= 12) & (digit | (n_words <= 4)), timestamp),
-        "cue": (spread(pre["cue"], False) & (n_words <= 12) & (~ends | (n_words <= 6)), text.str.contains(book.cue_regex)),
+        "cue": (spread(pre["cue"], False) & (n_words <= 12) & (~ends | (n_words <= 6)),
+                text.str.contains(book.cue_regex)),
         "contact": (spread(pre["contact"], False), text.str.contains(_CONTACT)),
         "byline": (short & (n_words <= 10) & ~ends,
                    text.str.contains(book.byline_regex) & text.str.slice(1).str.contains(r"[\p{Lu}\p{Lo}]")),
@@ -417,7 +417,9 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     marker = text.str.extract(book.marker_regex, 1)
     is_text = pl.col("kind") == "text"
     whole = pl.col("_n") == 1
-    # one lazy query: polars runs the independent scans in parallel
+    words = pl.col("_words")
+    # one lazy query: polars runs the independent scans in parallel; later steps read the columns
+    # earlier ones wrote (an expression reused inside one step would be evaluated again)
     frame = pieces.lazy().with_columns(
         ~text.str.contains(r"[\p{L}\p{N}]").alias("_no_alnum"),
         pl.when(is_text).then(marker).alias("_marker"),
@@ -427,6 +429,10 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
          | (whole & pl.col("_bare").is_in(list(book.agencies)).fill_null(False))).alias("_photo"),
         (is_text & (pl.col("byline") | pl.col("agency_end")
                     | (whole & pl.col("_bare").is_in(list(book.staff)).fill_null(False)))).alias("_byline"),
+        # a short line without a full stop: a label, a button, a tag
+        ((words <= 6) & ~pl.col("ends")).alias("_listy"),
+        (pl.col("_blk").shift(1) == pl.col("_blk")).fill_null(False).alias("_same_prev"),
+        (pl.col("_blk").shift(-1) == pl.col("_blk")).fill_null(False).alias("_same_next"),
     )
     label_bp = pl.col("_phrase").is_not_null() | pl.col("_bp_line") | pl.col("cue")
     bp = label_bp | pl.col("_no_alnum") | pl.col("ts") | pl.col("contact") | pl.col("_caplabel")
@@ -435,70 +441,67 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
     breaker = label_bp & whole & pl.col("_marker").is_null()
     opened = pl.when(pl.col("_marker").is_not_null()).then(pl.col("_marker")).when(breaker).then(pl.lit(""))
     start_blk = pl.when(pl.col("_marker").is_not_null() | breaker).then(pl.col("_blk")).forward_fill()
-    frame = frame.with_columns(
-        bp.alias("_bp"),
-        pl.when((start_blk == pl.col("_blk")) & (opened.forward_fill() != "")).then(opened.forward_fill())
-        .alias("_related"),
-    )
-    same_prev = pl.col("_blk").shift(1) == pl.col("_blk")
-    same_next = pl.col("_blk").shift(-1) == pl.col("_blk")
-    prev = lambda c: (same_prev & pl.col(c).shift(1)).fill_null(False)  # noqa: E731 — rows are sorted
+    frame = frame.with_columns(bp.alias("_bp"), opened.forward_fill().alias("_open"), start_blk.alias("_open_blk"))
+    related = pl.when((pl.col("_open_blk") == pl.col("_blk")) & (pl.col("_open") != "")).then(pl.col("_open"))
+    prev = lambda c: pl.col("_same_prev") & pl.col(c).shift(1).fill_null(False)  # noqa: E731 — rows are sorted
     # outlet name on the line under a byline ("By Jane Doe" / "Reuters")
-    outlet = is_text & prev("_byline") & (pl.col("_words") <= 5) & ~pl.col("ends") & ~pl.col("_bp")
-    credit = pl.col("_photo") | pl.col("_byline")
-    debris = pl.col("_bp") | credit | (pl.col("kind") == "timestamp") | pl.col("_related").is_not_null()
-    listy = (pl.col("_words") <= 6) & ~text.str.contains(r"[.!?;…]$")
+    outlet = is_text & prev("_byline") & (words <= 5) & ~pl.col("ends") & ~pl.col("_bp")
+    frame = frame.with_columns(related.alias("_related"), outlet.alias("_outlet"))
+    debris = (pl.col("_bp") | pl.col("_photo") | pl.col("_byline") | pl.col("_outlet") | (pl.col("kind") == "timestamp")
+              | pl.col("_related").is_not_null())
+    frame = frame.with_columns(debris.alias("_debris"))
     # a block of short lines without full stops, three or more of them not debris already: tags,
     # menus, metadata rows (a headline above two metadata lines is not such a block)
-    label = (listy & ~debris & (pl.col("_words") <= 3)).cast(pl.Int64)
+    label = (pl.col("_listy") & ~pl.col("_debris") & (words <= 3)).cast(pl.Int64)
     count = label.cum_sum()
     listed = run_last(count, "_blk") - run_first(count - label, "_blk")
-    list_block = (listed >= 3) & ~run_any(~listy, "_blk")
-    frame = frame.with_columns(outlet.alias("_outlet"), (debris | outlet).alias("_debris"),
-                               list_block.alias("_list"))
+    frame = frame.with_columns(((listed >= 3) & ~run_any(~pl.col("_listy"), "_blk")).alias("_list"),
+                               run_any(pl.col("_debris"), "_blk").alias("_near"))
     # the headline is the first line that is not page debris (cookie walls can come first); a
     # short section label ("Africa", "Regio") right above a longer title in its block is not it
-    near_debris = run_any(pl.col("_debris"), "_blk")
-    cand = ~pl.col("_debris") & ~pl.col("_list") & ~(near_debris & listy & (pl.col("_words") <= 3))
-    title_like = cand & (pl.col("_words") >= 4) & (pl.col("_words") <= 30) & ~text.str.contains(r"[.!]$")
-    before_title = (run_cum_sum(title_like.cast(pl.Int64), "_a") - title_like.cast(pl.Int64)) == 0
-    kicker = cand & (pl.col("_words") <= 3) & before_title & run_any(title_like, "_blk")
+    cand = ~pl.col("_debris") & ~pl.col("_list") & ~(pl.col("_near") & pl.col("_listy") & (words <= 3))
+    frame = frame.with_columns(cand.alias("_cand"))
+    title_like = (pl.col("_cand") & (words >= 4) & (words <= 30) & ~text.str.contains(r"[.!]$")).cast(pl.Int64)
+    frame = frame.with_columns(title_like.alias("_tl"))
+    before_title = (run_cum_sum(pl.col("_tl"), "_a") - pl.col("_tl")) == 0
+    kicker = pl.col("_cand") & (words <= 3) & before_title & run_any(pl.col("_tl") > 0, "_blk")
     frame = frame.with_columns(kicker.alias("_kicker"))
-    hcand = cand & ~pl.col("_kicker")
-    kept = hcand.cast(pl.Int64)
+    kept = (pl.col("_cand") & ~pl.col("_kicker")).cast(pl.Int64)
     kept_before = kept.cum_sum() - kept
-    first_kept = hcand & ((kept_before - run_first(kept_before, "_a")) == 0)
-    headline_line = pl.when(first_kept).then(pl.col("_l")).forward_fill()
-    headline_article = pl.when(first_kept).then(pl.col("_a")).forward_fill()
+    first_kept = (kept > 0) & ((kept_before - run_first(kept_before, "_a")) == 0)
+    frame = frame.with_columns(first_kept.alias("_first"))
+    headline_line = pl.when(pl.col("_first")).then(pl.col("_l")).forward_fill()
+    headline_article = pl.when(pl.col("_first")).then(pl.col("_a")).forward_fill()
     is_headline = (headline_article == pl.col("_a")) & (headline_line == pl.col("_l"))
     frame = frame.with_columns(is_headline.fill_null(False).alias("_headline"))
     # the byline area: after the headline, before the first paragraph of prose
-    prose = (cand & (pl.col("_words") >= 12)).cast(pl.Int64)
+    prose = (pl.col("_cand") & (words >= 12)).cast(pl.Int64)
     seen_headline = run_cum_sum(pl.col("_headline").cast(pl.Int64), "_a") > 0
     byline_area = seen_headline & ~pl.col("_headline") & ((run_cum_sum(prose, "_a") - prose) == 0)
-    name_credit = is_text & pl.col("name") & byline_area & near_debris & ~pl.col("_headline")
+    name_credit = is_text & pl.col("name") & byline_area & pl.col("_near") & ~pl.col("_headline")
     # a caption sits next to its photo credit or under an image-caption label
     photo_prev = prev("_photo") | prev("_caplabel")
-    photo_next = (same_next & pl.col("_photo").shift(-1)).fill_null(False) & (pl.col("_words") <= 40)
-    caption = is_text & cand & ~pl.col("_headline") & (photo_prev | photo_next) & (pl.col("_words") <= 60)
+    photo_next = pl.col("_same_next") & pl.col("_photo").shift(-1).fill_null(False) & (words <= 40)
+    caption = is_text & pl.col("_cand") & ~pl.col("_headline") & (photo_prev | photo_next) & (words <= 60)
+    frame = frame.with_columns(name_credit.alias("_name_credit"), caption.alias("_caption"))
     # short lines in a paragraph of page debris (buttons next to a consent notice, tags under a label)
-    debris_block = near_debris & listy & ~caption
+    debris_block = pl.col("_near") & pl.col("_listy") & ~pl.col("_caption")
     alone = first_in("_blk") & last_in("_blk")
     inner_block = (pl.col("_blk") != run_first(pl.col("_blk"), "_a")) & (
         pl.col("_blk") != run_last(pl.col("_blk"), "_a"))
-    leads_paragraph = (first_in("_blk") & ~last_in("_blk") & (pl.col("_words").shift(-1) >= 6)
+    leads_paragraph = (first_in("_blk") & ~last_in("_blk") & (words.shift(-1) >= 6)
                        & (pl.col("_blk") != run_first(pl.col("_blk"), "_a")))
     heading = pl.col("_title") & ((alone & inner_block) | leads_paragraph)
     role = (
         pl.when(pl.col("_related").is_not_null()).then(pl.lit("related"))
         .when(pl.col("_bp")).then(pl.lit("boilerplate"))
-        .when(credit | pl.col("_outlet")).then(pl.lit("credit"))
+        .when(pl.col("_photo") | pl.col("_byline") | pl.col("_outlet")).then(pl.lit("credit"))
         .when(pl.col("kind") == "timestamp").then(pl.lit("boilerplate"))
         .when(pl.col("_headline")).then(pl.lit("headline"))
         .when(pl.col("_kicker")).then(pl.lit("boilerplate"))
         .when(pl.col("kind") == "captioned").then(pl.lit("caption"))
-        .when(name_credit).then(pl.lit("credit"))
-        .when(caption).then(pl.lit("caption"))
+        .when(pl.col("_name_credit")).then(pl.lit("credit"))
+        .when(pl.col("_caption")).then(pl.lit("caption"))
         .when(debris_block | pl.col("_list")).then(pl.lit("boilerplate"))
         .when(heading).then(pl.lit("heading"))
         .otherwise(pl.lit("body"))
@@ -518,7 +521,7 @@ def _roles(pieces: pl.DataFrame, book: Phrasebook) -> pl.DataFrame:
         .when(pl.col("_outlet")).then(pl.lit("outlet name under a byline"))
         .when(pl.col("kind") == "timestamp").then(pl.lit("timestamp"))
         .when(pl.col("_kicker")).then(pl.lit("section label above the headline"))
-        .when(name_credit).then(pl.lit("name line in the byline area"))
+        .when(pl.col("_name_credit")).then(pl.lit("name line in the byline area"))
         .when(debris_block).then(pl.lit("short line in a paragraph of page debris"))
         .otherwise(pl.lit("block of short lines without full stops (tags, menu, buttons)"))
     )
