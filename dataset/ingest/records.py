@@ -101,8 +101,7 @@ def _dates(frame: pl.DataFrame, good: pl.Series, options: IngestOptions) -> tupl
     given = parse_dates(frame["published_at"], frame["source_file"], options.dayfirst)
     options.dates["bad"] += int((given.bad & good).sum())
     options.dates["ambiguous"] += int((given.ambiguous & good).sum())
-    found = frame.select(pl.when(good).then(datelines(pl.col("text"), phrasebook().agencies)).alias("d")) \
-        .unnest("d")
+    found = datelines(frame.select(pl.when(good).then(pl.col("text"))).to_series(), phrasebook().agencies)
     dates = given.dates
     undated = (dates.is_null() & good & found["date"].is_not_null()).arg_true()
     if undated.len():
