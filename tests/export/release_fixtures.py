@@ -93,7 +93,9 @@ def make_articles(sentences: pl.DataFrame) -> pl.DataFrame:
              pl.col("text").str.join(" ").alias("clean_text"), pl.len().cast(pl.Int64).alias("n_sentences"))
         .with_columns(pl.lit("fixture.jsonl").alias("source_file"),
                       pl.int_range(1, pl.len() + 1).cast(pl.Int64).alias("source_row"),
-                      pl.col("n_sentences").alias("n_segments"))
+                      pl.col("n_sentences").alias("n_segments"),
+                      pl.col("published_at").cast(pl.String).alias("published_at_raw"),
+                      pl.lit(None, pl.String).alias("dateline_place"))
     )
 
 

@@ -75,9 +75,11 @@ def cli_commands(group: click.Group = main, prefix: str = "") -> list[str]:
 
 # ------------------------------------------------------------------------------ the runs
 # command → (half, args). Paths are relative to the working directory; {port} is filled in.
+CLEAN_GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "clean_gold" / "heldout"
 OFFLINE = {
     "build": ["build", "corpus.jsonl", "--out", "build", "--no-progress"],
     "evaluate": ["evaluate", "gold.jsonl"],
+    "evaluate-clean": ["evaluate-clean", str(CLEAN_GOLD)],
     "rules-report": ["rules-report", "build"],
     "release": ["release", "build", "--version", "1.0.0", "--out", "rel-1.0.0"],
     "diff": ["diff", "rel-1.0.0", "rel-1.0.1"],  # rel-1.0.1 is released by a prior step
@@ -239,7 +241,8 @@ def offline(tmp_path_factory):
     creds_mod.write_private_json(state / creds_mod.CREDENTIALS_FILE,
                                  {"username": stored.username, "password": stored.password, "token": stored.token})
     ws = Workspace(root, state, (SECRET, PASSWORD, stored.token, stored.password))
-    order = ["build", "evaluate", "rules-report", "release", "validate", "demo", "studio status", "studio config"]
+    order = ["build", "evaluate", "evaluate-clean", "rules-report", "release", "validate", "demo", "studio status",
+             "studio config"]
     for command in order:
         ws.run(command, OFFLINE[command])
     ws.run("release 1.0.1", ["release", "build", "--version", "1.0.1", "--out", "rel-1.0.1"])
