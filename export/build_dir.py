@@ -17,8 +17,8 @@ from conflictset.dataset.stages import run_stage
 from conflictset.export.adjudicate import adjudicate, ties
 from conflictset.schemas.annotations import Annotation, Task
 from conflictset.schemas.errors import InputError
-from conflictset.schemas.prelabel import PrelabelledSentence
 from conflictset.schemas.parts import MANIFEST, parts_dir
+from conflictset.schemas.prelabel import PrelabelledSentence
 from conflictset.schemas.tables import read_table, scan_table, table_exists
 
 INPUT_FILES = ("sentences.parquet", "articles.parquet", "segments.parquet", "quarantine.parquet",

@@ -26,7 +26,8 @@ from conflictset.dataset.ingest.readers import RAW_SCHEMA, READERS, Batch
 from conflictset.dataset.ingest.records import DuplicateIds, normalise_batch
 from conflictset.schemas.pipeline import INGESTED_SCHEMA
 
-__all__ = ["discover", "ingest", "iter_ingest", "regroup", "reader_chunks", "DuplicateIds", "DEFAULT_BATCH_BYTES", "EXTENSIONS", "FORMATS", "MAX_RECORD_BYTES",
+__all__ = ["discover", "ingest", "iter_ingest", "regroup", "reader_chunks", "DuplicateIds",
+           "DEFAULT_BATCH_BYTES", "EXTENSIONS", "FORMATS", "MAX_RECORD_BYTES",
            "format_of"]
 
 

@@ -81,5 +81,5 @@ def test_parts_read_back_with_duckdb_in_manifest_order(generated, dask_scheduler
 
 def test_small_local_batches_give_the_same_quarantine_order(generated, tmp_path):
     root, inputs, _ = generated
-    build(inputs, tmp_path / "small", batch_size=7)
+    build(inputs, tmp_path / "small", batch_size=60)
     assert_same(tables(root / "local"), tables(tmp_path / "small"))
