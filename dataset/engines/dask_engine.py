@@ -285,23 +285,28 @@ class _Run:
         self._report()
         queue = as_completed(list(futures))
         following = 0  # the next shard to take in input order
+        failed: list[tuple[shards.Shard, BaseException]] = []
         try:
             following = self._take(firsts, following, futures, queue, summary)
             for future in queue:
                 shard, rerun = futures.pop(future)
                 try:
                     result = future.result()
-                except Exception as exc:  # noqa: BLE001 — whatever failed is reported with its shard
-                    raise _failed(shard, exc, self.stage) from None
+                except Exception as exc:  # noqa: BLE001 — reported with its shard once the others are done
+                    failed.append((shard, exc))
+                    continue
                 if rerun:
                     self._done(result)
                 else:
                     firsts[shard.index] = result
-                following = self._take(firsts, following, futures, queue, summary)
+                if not failed:  # past a failed shard nothing can be taken in order; the rest still finish
+                    following = self._take(firsts, following, futures, queue, summary)
         except BaseException:
             for future in futures:
                 future.cancel()
             raise
+        if failed:
+            raise _failed(failed, self.stage)
         return self.final
 
     def _take(self, firsts, following, futures, queue, summary) -> int:
@@ -327,9 +332,11 @@ class _Run:
         self._report()
 
 
-def _failed(shard: shards.Shard, exc: BaseException, stage: str) -> ConflictsetError:
+def _failed(failed: list[tuple[shards.Shard, BaseException]], stage: str) -> ConflictsetError:
+    shard, exc = min(failed, key=lambda item: item[0].index)
     why = str(exc) if isinstance(exc, ConflictsetError) else f"{type(exc).__name__}: {exc}"
+    more = f" (and {len(failed) - 1} other shard(s))" if len(failed) > 1 else ""
     return ConflictsetError(
-        f"{shard.describe()} failed: {why}; nothing was published (previous outputs are untouched) — fix: "
+        f"{shard.describe()} failed{more}: {why}; nothing was published (previous outputs are untouched) — fix: "
         f"correct the cause and run the same command again: the shards already done are kept in {stage} "
         "and not redone")
