@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from conflictset.dataset.batch import TABLES
 from conflictset.dataset.engines import storage
@@ -38,7 +39,7 @@ def stage_path(out: str, fingerprint: str) -> str:
 def write_discover_part(stage: str, problems: pl.DataFrame) -> dict:
     """The quarantine rows of unreadable or unsupported input files, as the first quarantine part."""
     buffer = io.BytesIO()
-    problems.cast(QUARANTINE_SCHEMA).write_parquet(buffer, **PARQUET_OPTIONS)
+    pq.write_table(problems.cast(QUARANTINE_SCHEMA).to_arrow(), buffer, **PARQUET_OPTIONS)
     data = buffer.getvalue()
     fs, inner = storage.filesystem(storage.join(stage, "quarantine", DISCOVER_PART))
     fs.makedirs(inner.rsplit("/", 1)[0], exist_ok=True)
