@@ -164,5 +164,6 @@ def check_parts(folder: Path) -> tuple[list[str], pl.DataFrame]:
         problems = check_table(path, name, name=f"{folder.name}.parquet")
         found.append(problems)
         if problems.is_empty() and pl.scan_parquet(path).select(pl.len()).collect().item() != part.get("rows"):
-            rows.append(_problem(name, Reason.ROW_COUNT_MISMATCH, f"row count differs from {label}'s {part.get('rows')}"))
+            rows.append(_problem(name, Reason.ROW_COUNT_MISMATCH,
+                                 f"row count differs from {label}'s {part.get('rows')}"))
     return checked, pl.concat([_frame(rows), *found])
