@@ -12,7 +12,8 @@ ingests batch i+2 while :data:`BATCH_WORKERS` worker threads clean, segment and 
 batches i and i+1 and a writer thread validates and writes batch i-1; each hand-over takes
 results strictly in input order, so the output bytes do not depend on the threads. All four
 files are written into a staging directory inside ``out`` (:mod:`conflictset.dataset.staging`)
-and moved into place only when the whole build succeeded: a failure (or Ctrl-C) leaves the previous outputs as they were and no
+and moved into place only when the whole build succeeded: a failure (or Ctrl-C) leaves the previous
+outputs as they were and no
 temporary files behind.
 
 Counts reconcile: every input record is either a built article or a quarantine row.
@@ -78,7 +79,8 @@ class BuildSummary:
         """Human-readable closing summary (the CLI prints it)."""
         roles = ", ".join(f"{role} {n:,}" for role, n in sorted(self.segments_by_role.items(), key=lambda kv: -kv[1]))
         reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1]))
-        langs = ", ".join(f"{lang} {n:,}" for lang, n in sorted(self.sentences_by_language.items(), key=lambda kv: -kv[1]))
+        langs = ", ".join(f"{lang} {n:,}"
+                          for lang, n in sorted(self.sentences_by_language.items(), key=lambda kv: -kv[1]))
         out = [
             f"input records: {self.input_records:,} = {self.articles:,} articles + {self.quarantined:,} quarantined",
             f"segments: {sum(self.segments_by_role.values()):,} ({roles or 'none'})",

@@ -101,14 +101,19 @@ class SegmentedSentence(pa.DataFrameModel):
         )
 
 
-class Sentence(SegmentedSentence):
-    """A row of ``sentences.parquet`` before pre-labelling: the sentence, its article's metadata and
-    the neighbouring sentences (context for reviewers)."""
+class SentenceInArticle(SegmentedSentence):
+    """A sentence with its article's metadata (every table of sentences carries it)."""
 
     title: str = pa.Field(nullable=True)
     source: str = pa.Field(nullable=True)
     url: str = pa.Field(nullable=True)
     published_at: pl.Date = pa.Field(nullable=True)
+
+
+class Sentence(SentenceInArticle):
+    """A row of ``sentences.parquet`` before pre-labelling: the sentence, its article's metadata and
+    the neighbouring sentences (context for reviewers)."""
+
     prev_text: str = pa.Field(nullable=True)
     next_text: str = pa.Field(nullable=True)
 

@@ -154,7 +154,8 @@ def write_build_dir(path: Path, sentences: pl.DataFrame, annotations: pl.DataFra
             sentences.select("sentence_id", "prelabel_version", pl.col("sentence_index"))
             .join(per_task, on="sentence_id", how="left")
             .with_columns(pl.col("task_id").fill_null(pl.int_range(1000, 1000 + pl.len())),
-                          pl.col("n_annotations", "n_cancelled").fill_null(0), pl.lit(1, dtype=pl.Int64).alias("project_id"))
+                          pl.col("n_annotations", "n_cancelled").fill_null(0),
+                          pl.lit(1, dtype=pl.Int64).alias("project_id"))
             .with_columns(pl.when(pl.col("n_annotations") == 0).then(pl.lit("unannotated"))
                           .when(pl.col("n_annotations") == pl.col("n_cancelled")).then(pl.lit("skipped"))
                           .otherwise(pl.lit("annotated")).alias("status"))
