@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peak_rss_per_worker_mb={max(runs[1]['peak_rss_mb'], runs[2]['peak_rss_mb']):.0f}")
     print(f"local_peak_rss_mb={local['peak_rss_mb']:.0f}")
     print(f"cluster_start_s={runs[1]['cluster_start_s']:.2f} (1 worker), {runs[2]['cluster_start_s']:.2f} (2 workers)")
-    print(f"shard_s={[round(x, 2) for x in runs[1]['shard_seconds']]} (1 worker), {[round(x, 2) for x in runs[2]['shard_seconds']]} (2 workers)")
+    times = {n: [round(x, 2) for x in runs[n]["shard_seconds"]] for n in (1, 2)}
+    print(f"shard_s={times[1]} (1 worker), {times[2]} (2 workers)")
     print(f"shard_s_median={per_shard:.2f} (1 worker; {size / runs[1]['shards'] / 2**20:.1f} MB, "
           f"{records / runs[1]['shards']:,.0f} articles per shard)")
     return 0
