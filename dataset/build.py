@@ -13,8 +13,7 @@ batches i and i+1 and a writer thread validates and writes batch i-1; each hand-
 results strictly in input order, so the output bytes do not depend on the threads. All four
 files are written into a staging directory inside ``out`` (:mod:`conflictset.dataset.staging`)
 and moved into place only when the whole build succeeded: a failure (or Ctrl-C) leaves the previous
-outputs as they were and no
-temporary files behind.
+outputs as they were and no temporary files behind.
 
 Counts reconcile: every input record is either a built article or a quarantine row.
 """
