@@ -13,8 +13,7 @@ batches i and i+1 and a writer thread validates and writes batch i-1; each hand-
 results strictly in input order, so the output bytes do not depend on the threads. All four
 files are written into a staging directory inside ``out`` (:mod:`conflictset.dataset.staging`)
 and moved into place only when the whole build succeeded: a failure (or Ctrl-C) leaves the previous
-outputs as they were and no
-temporary files behind.
+outputs as they were and no temporary files behind.
 
 Counts reconcile: every input record is either a built article or a quarantine row.
 """
@@ -28,15 +27,17 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
 from conflictset.dataset.batch import TABLES, process_batch, sentence_model, table_schemas, timed_stage, timed_validate
+from conflictset.dataset.engines.outputs import remove_stale_parts
 from conflictset.dataset.ingest import IngestOptions, discover, iter_ingest
 from conflictset.dataset.io import ParquetStream
 from conflictset.dataset.stages import run_stage
 from conflictset.dataset.staging import Staging
-from conflictset.schemas.errors import ConflictsetError
+from conflictset.schemas.errors import ConflictsetError, InputError
 from conflictset.schemas.pipeline import QUARANTINE_SCHEMA, Quarantine
 
 #: articles per batch. Every batch pays fixed costs (building the pre-labeller's Aho–Corasick
@@ -102,7 +103,6 @@ class BuildSummary:
         stages = ", ".join(f"{k} {v:.2f}" for k, v in self.stage_seconds.items())
         out.append(f"time: {self.seconds:.2f} s{rate}" + (f" ({stages})" if stages else ""))
         return out
-
 
     def warnings(self) -> list[str]:
         """What the user should see on screen (stderr) besides the summary: files that gave no
@@ -249,25 +249,39 @@ class _PerFile:
                 if not self.articles[p]]
 
 
+class Engine(Protocol):
+    """Runs a build elsewhere, e.g. :class:`conflictset.dataset.engines.dask_engine.DaskEngine`."""
+
+    def run(self, inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *, prelabel: bool,
+            batch_size: int | None, progress: Callable | None) -> BuildSummary: ...
+
+
 def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os.PathLike, *,
           prelabel: bool = True, batch_size: int | None = None, progress: Progress | None = None,
-          options: IngestOptions | None = None) -> BuildSummary:
+          engine: Engine | None = None, options: IngestOptions | None = None) -> BuildSummary:
     """Build ``out/{articles,segments,sentences,quarantine}.parquet`` from input files or directories.
 
-    ``options`` maps input columns to fields (``--field``) and sets the order of numeric dates
-    (``--dayfirst``); the summary names files that gave no article and dates not understood.
+    ``engine``: run it elsewhere (a Dask cluster: tables are written as parts, ``out/<table>/``);
+    by default it runs here, on :data:`BATCH_WORKERS` threads. ``options`` maps input columns to
+    fields (``--field``) and sets the order of numeric dates (``--dayfirst``), local engine only;
+    the summary names files that gave no article and dates not understood.
 
     Raises :class:`conflictset.schemas.errors.InputError` (exit 2) for inputs that do not exist,
     :class:`conflictset.schemas.errors.OutputError` (exit 3) when ``out`` cannot be written,
     :class:`conflictset.schemas.errors.StageError` naming the stage for unexpected failures; in every
     case the previous outputs in ``out`` are left intact.
     """
-    started = time.perf_counter()
-    batch_size = batch_size or DEFAULT_BATCH_SIZE
-    options = options if options is not None else IngestOptions()
-    per_file = _PerFile()
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
+    options = options if options is not None else IngestOptions()
+    if engine is not None:
+        if options.fields.given or options.dayfirst is not None:
+            raise InputError("--field, --dayfirst and --monthfirst are not passed to the cluster engine yet",
+                             fix="build locally (without --engine), or rename the columns and reformat the dates")
+        return engine.run(list(inputs), out, prelabel=prelabel, batch_size=batch_size, progress=progress)
+    started = time.perf_counter()
+    batch_size = batch_size or DEFAULT_BATCH_SIZE
+    per_file = _PerFile()
     out = Path(out)
     sources, problems = run_stage("ingest", discover, list(inputs), exclude=[out])  # never re-read our own outputs
     outputs = _Outputs(Staging(out, kind="build"))
@@ -314,6 +328,7 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
                 f"{summary.articles} articles + {summary.quarantined} quarantined — this is a bug, "
                 "please report it (no outputs were replaced)")
         summary.files = outputs.finish(schemas or table_schemas(None, prelabel))
+        remove_stale_parts(out)  # the parts of an earlier cluster build here are superseded
         if progress:
             progress(input_bytes.total, input_bytes.total)
     except BaseException:
