@@ -434,7 +434,7 @@ def _read_csv_python(path: str, encoding: str, skip: int, batch_size: int, field
                       raw=", ".join(header))]
 
 
-def _arrow_to_strings(batch: pa.RecordBatch, path: str, first_row: int, fields: FieldMap) -> Batch:
+def _arrow_to_strings(batch: pa.RecordBatch, path: str, first_row: int, fields: FieldMap = FieldMap()) -> Batch:
     """Cast the known fields to strings; a non-text column type rejects its rows with wrong_field_type."""
     frame = _field_columns(pl.from_arrow(batch), fields)
     bad: dict[str, str] = {}
