@@ -78,7 +78,7 @@ class Event(pa.DataFrameModel):
     fatalities: int = pa.Field(ge=0)
     source: str = pa.Field(nullable=True)
     url: str = pa.Field(nullable=True)
-    notes: str = pa.Field(str_length={"min_value": 1})
+    notes: str = pa.Field(nullable=True, str_length={"min_value": 1})  # null: release --text-policy ids
     language: str
     label_source: str = pa.Field(isin=LABEL_SOURCES)
     n_annotators: int = pa.Field(ge=0)
@@ -111,7 +111,7 @@ class FinalSentence(pa.DataFrameModel):
     article_id: str
     sentence_id: str = pa.Field(unique=True)
     sentence_index: int = pa.Field(ge=0)
-    text: str = pa.Field(str_length={"min_value": 1})
+    text: str = pa.Field(nullable=True, str_length={"min_value": 1})  # null: withheld by release --text-policy
     char_start: int = pa.Field(ge=0)
     char_end: int = pa.Field(ge=1)
     language: str
@@ -149,8 +149,8 @@ class FinalSentence(pa.DataFrameModel):
 
     @pa.dataframe_check(error=Reason.BAD_OFFSETS.value)
     def length_matches_offsets(cls, data) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            (pl.col("char_end") - pl.col("char_start")) == pl.col("text").str.len_chars())
+        return data.lazyframe.select(pl.col("text").is_null() | (
+            (pl.col("char_end") - pl.col("char_start")) == pl.col("text").str.len_chars()))
 
     @pa.dataframe_check(error=Reason.CHECK_FAILED.value)
     def unresolved_sentences_have_no_label(cls, data) -> pl.LazyFrame:
