@@ -132,7 +132,9 @@ for _ in range(3):
     df = pl.read_ndjson(files)
     # the same number of rows as the build's sentences, with sentence-sized strings
     pieces = df.select("id", pl.col("text").str.split(". ")).explode("text")
-    pieces = pl.concat([pieces] * (rows // max(pieces.height, 1) + 1)).head(rows) if pieces.height < rows else pieces.head(rows)
+    if pieces.height < rows:
+        pieces = pl.concat([pieces] * (rows // max(pieces.height, 1) + 1))
+    pieces = pieces.head(rows)
     pieces.write_parquet(out, compression=PARQUET_OPTIONS["compression"],
                          compression_level=PARQUET_OPTIONS["compression_level"], row_group_size=ROW_GROUP_SIZE)
     runs.append(time.perf_counter() - t)
@@ -169,9 +171,11 @@ files, out, prelabel, batch_size = json.loads(sys.argv[1])
 t = time.perf_counter()
 s = build(files, out, prelabel=prelabel, batch_size=batch_size, progress=False)
 print(json.dumps({"seconds": time.perf_counter() - t, "sentences": s.sentences, "articles": s.articles,
-                  "quarantined": s.quarantined, "stage_seconds": s.stage_seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "quarantined": s.quarantined, "stage_seconds": s.stage_seconds,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                  "cpu_seconds": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])}))
+                  "cpu_seconds": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+                  + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])}))
 """
 
 

@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     floor_s = floor["seconds"]
     spent = sum(parts.values())
     lower = spent / cores
-    print(f"corpus: {records:,} articles, {built['sentences']:,} sentences (pre-labelling {'on' if prelabel else 'off'}), "
+    print(f"corpus: {records:,} articles, {built['sentences']:,} sentences "
+          f"(pre-labelling {'on' if prelabel else 'off'}), "
           f"{cores} cores")
     print(f"floor: {floor_s:.2f} s (read + write the build's four tables, best of three)")
     print("parts (CPU s, one thread, best of three): " + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()))

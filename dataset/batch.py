@@ -96,6 +96,11 @@ def prepare_batch(batch: pl.DataFrame, timings: Counter) -> dict[str, pl.DataFra
     """ingest → clean → segment of one batch: articles, segments and quarantine validated,
     sentences (with their context) ready for pre-labelling."""
     articles, quarantine = split_rejects(batch, "ingest")
+    # quarantine rows come out in input order (not stage by stage), so the quarantine table does
+    # not depend on where batches or an engine's shards begin and end
+    good = batch.get_column("reason").is_null() if "reason" in batch.columns else pl.Series([True] * batch.height)
+    article_at = good.arg_true()
+    positions = [(~good).arg_true()]
     articles = timed_validate(timings, articles, Article, "articles", "ingest")
     segments = timed_stage(timings, "clean", clean, articles)
     segments = timed_validate(timings, segments, Segment, "segments", "clean")
@@ -107,12 +112,14 @@ def prepare_batch(batch: pl.DataFrame, timings: Counter) -> dict[str, pl.DataFra
     parts = [quarantine]
     if empty_ids.len():
         parts.append(no_content(articles, empty_ids, "clean", segments))
+        positions.append(article_at.filter(articles.get_column("article_id").is_in(empty_ids.implode())))
 
     texts, sentences = timed_stage(timings, "segment", segment_articles, segments,
                                    articles.select("article_id", "language"))
     no_sentence = texts.filter(pl.col("n_sentences") == 0).get_column("article_id")
     if no_sentence.len():  # kept segments that were only whitespace
         parts.append(no_content(articles, no_sentence, "segment", segments))
+        positions.append(article_at.filter(articles.get_column("article_id").is_in(no_sentence.implode())))
         texts = texts.filter(pl.col("n_sentences") > 0)
 
     n_segments = segments.group_by("article_id").agg(pl.len().cast(pl.Int64).alias("n_segments"))
@@ -123,6 +130,9 @@ def prepare_batch(batch: pl.DataFrame, timings: Counter) -> dict[str, pl.DataFra
 
     sentences = with_context(sentences, built)
     quarantine = pl.concat([p.select(list(QUARANTINE_SCHEMA)).cast(QUARANTINE_SCHEMA) for p in parts])
+    if len(parts) > 1:
+        order = pl.concat([p.cast(pl.UInt32) for p in positions]).arg_sort()  # one row per record: no ties
+        quarantine = quarantine[order]
     quarantine = timed_validate(timings, quarantine, Quarantine, "quarantine", "ingest")
     return {"articles": built, "segments": segments, "sentences": sentences, "quarantine": quarantine}
 

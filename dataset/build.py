@@ -12,8 +12,8 @@ ingests batch i+2 while :data:`BATCH_WORKERS` worker threads clean, segment and 
 batches i and i+1 and a writer thread validates and writes batch i-1; each hand-over takes
 results strictly in input order, so the output bytes do not depend on the threads. All four
 files are written into a staging directory inside ``out`` (:mod:`conflictset.dataset.staging`)
-and moved into place only when the whole build succeeded: a failure (or Ctrl-C) leaves the previous outputs as they were and no
-temporary files behind.
+and moved into place only when the whole build succeeded: a failure (or Ctrl-C) leaves the previous
+outputs as they were and no temporary files behind.
 
 Counts reconcile: every input record is either a built article or a quarantine row.
 """
@@ -27,10 +27,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
 from conflictset.dataset.batch import TABLES, process_batch, sentence_model, table_schemas, timed_stage, timed_validate
+from conflictset.dataset.engines.outputs import remove_stale_parts
 from conflictset.dataset.ingest import discover, iter_ingest
 from conflictset.dataset.io import ParquetStream
 from conflictset.dataset.stages import run_stage
@@ -76,7 +78,8 @@ class BuildSummary:
         """Human-readable closing summary (the CLI prints it)."""
         roles = ", ".join(f"{role} {n:,}" for role, n in sorted(self.segments_by_role.items(), key=lambda kv: -kv[1]))
         reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1]))
-        langs = ", ".join(f"{lang} {n:,}" for lang, n in sorted(self.sentences_by_language.items(), key=lambda kv: -kv[1]))
+        langs = ", ".join(f"{lang} {n:,}"
+                          for lang, n in sorted(self.sentences_by_language.items(), key=lambda kv: -kv[1]))
         out = [
             f"input records: {self.input_records:,} = {self.articles:,} articles + {self.quarantined:,} quarantined",
             f"segments: {sum(self.segments_by_role.values()):,} ({roles or 'none'})",
@@ -203,19 +206,32 @@ def _batches(sources: pl.DataFrame, batch_size: int, timings: Counter) -> Iterat
         yield batch
 
 
+class Engine(Protocol):
+    """Runs a build elsewhere, e.g. :class:`conflictset.dataset.engines.dask_engine.DaskEngine`."""
+
+    def run(self, inputs: Sequence[str | os.PathLike], out: str | os.PathLike, *, prelabel: bool,
+            batch_size: int | None, progress: Callable | None) -> BuildSummary: ...
+
+
 def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os.PathLike, *,
-          prelabel: bool = True, batch_size: int | None = None, progress: Progress | None = None) -> BuildSummary:
+          prelabel: bool = True, batch_size: int | None = None, progress: Progress | None = None,
+          engine: Engine | None = None) -> BuildSummary:
     """Build ``out/{articles,segments,sentences,quarantine}.parquet`` from input files or directories.
+
+    ``engine``: run it elsewhere (a Dask cluster: tables are written as parts, ``out/<table>/``);
+    by default it runs here, on :data:`BATCH_WORKERS` threads.
 
     Raises :class:`conflictset.schemas.errors.InputError` (exit 2) for inputs that do not exist,
     :class:`conflictset.schemas.errors.OutputError` (exit 3) when ``out`` cannot be written,
     :class:`conflictset.schemas.errors.StageError` naming the stage for unexpected failures; in every
     case the previous outputs in ``out`` are left intact.
     """
-    started = time.perf_counter()
-    batch_size = batch_size or DEFAULT_BATCH_SIZE
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
+    if engine is not None:
+        return engine.run(list(inputs), out, prelabel=prelabel, batch_size=batch_size, progress=progress)
+    started = time.perf_counter()
+    batch_size = batch_size or DEFAULT_BATCH_SIZE
     out = Path(out)
     sources, problems = run_stage("ingest", discover, list(inputs), exclude=[out])  # never re-read our own outputs
     outputs = _Outputs(Staging(out, kind="build"))
@@ -260,6 +276,7 @@ def build(inputs: Sequence[str | os.PathLike] | str | os.PathLike, out: str | os
                 f"{summary.articles} articles + {summary.quarantined} quarantined — this is a bug, "
                 "please report it (no outputs were replaced)")
         summary.files = outputs.finish(schemas or table_schemas(None, prelabel))
+        remove_stale_parts(out)  # the parts of an earlier cluster build here are superseded
         if progress:
             progress(input_bytes.total, input_bytes.total)
     except BaseException:

@@ -17,8 +17,9 @@ from conflictset.dataset.stages import run_stage
 from conflictset.export.adjudicate import adjudicate, ties
 from conflictset.schemas.annotations import Annotation, Task
 from conflictset.schemas.errors import InputError
+from conflictset.schemas.parts import MANIFEST, parts_dir
 from conflictset.schemas.prelabel import PrelabelledSentence
-from conflictset.schemas.tables import read_table
+from conflictset.schemas.tables import read_table, scan_table, table_exists
 
 INPUT_FILES = ("sentences.parquet", "articles.parquet", "segments.parquet", "quarantine.parquet",
                "annotations.parquet", "tasks.parquet", "annotation_quarantine.parquet",
@@ -48,9 +49,9 @@ def read_build(build_dir: str | os.PathLike) -> tuple[pl.DataFrame, pl.DataFrame
 def quarantined(build_dir: str | os.PathLike) -> dict[str, int]:
     """Rows the build and the pull set aside (reported in the card, never silently dropped)."""
     build = Path(build_dir)
-    return {f"{name.removesuffix('.parquet')}_rows": pl.scan_parquet(build / name).select(pl.len()).collect().item()
+    return {f"{name.removesuffix('.parquet')}_rows": scan_table(build / name).select(pl.len()).collect().item()
             for name in ("quarantine.parquet", "annotation_quarantine.parquet", "adjudication_quarantine.parquet")
-            if (build / name).is_file()}
+            if table_exists(build / name)}
 
 
 def reviewer_votes(annotations: pl.DataFrame | None, build_dir: str | os.PathLike) -> pl.DataFrame | None:
@@ -74,6 +75,12 @@ def load_ties(build_dir: str | os.PathLike) -> pl.DataFrame:
 
 
 def fingerprints(build_dir: str | os.PathLike) -> dict[str, dict]:
+    """sha256 and size of every input file; a partitioned table is fingerprinted by its parts
+    manifest, which lists every part's sha256 (the same figure without re-reading the parts)."""
     build = Path(build_dir)
-    return {name: {"sha256": sha256_file(build / name), "bytes": (build / name).stat().st_size}
-            for name in INPUT_FILES if (build / name).is_file()}
+    found = {}
+    for name in INPUT_FILES:
+        path = build / name if (build / name).is_file() else parts_dir(build / name) / MANIFEST
+        if path.is_file():
+            found[name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    return found

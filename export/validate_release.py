@@ -17,6 +17,8 @@ from pathlib import Path
 import polars as pl
 
 from conflictset.dataset.io import sha256_file
+from conflictset.schemas.errors import InputError
+from conflictset.schemas.parts import MANIFEST, read_manifest
 from conflictset.schemas.reasons import Reason
 from conflictset.schemas.tables import TABLE_MODELS, model_for
 from conflictset.schemas.validation import REPORT_SCHEMA, ValidationFailed, validate
@@ -59,18 +61,20 @@ def _frame(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=SCHEMA)
 
 
-def check_table(path: Path, label: str | None = None) -> pl.DataFrame:
-    """Problems of one Parquet table (empty when it is valid)."""
+def check_table(path: Path, label: str | None = None, name: str | None = None) -> pl.DataFrame:
+    """Problems of one Parquet table (empty when it is valid); ``name``: the table's file name when
+    ``path`` is one of its parts."""
     label = label or path.name
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 — unreadable is a finding, not a crash
         return _frame([_problem(label, Reason.BROKEN_PARQUET, f"cannot read Parquet: {type(exc).__name__}: {exc}")])
-    model = model_for(path.name, frame.columns)
+    name = name or path.name
+    model = model_for(name, frame.columns)
     if model is None:
         return _frame([_problem(label, Reason.UNKNOWN_TABLE,
                                 f"{path.name} is not a conflictset table ({', '.join(TABLE_MODELS)}, *quarantine)")])
-    table = path.name.removesuffix(".parquet")
+    table = name.removesuffix(".parquet")
     try:
         validate(frame, model, table=table, stage="validate")
     except ValidationFailed as exc:
@@ -124,8 +128,42 @@ def validate_path(path: str | os.PathLike) -> ValidationReport:
         checked, problems = check_release(root)
         return ValidationReport(str(root), checked, problems)
     tables = sorted(root.glob("*.parquet"))
-    if not tables:
+    partitioned = sorted(p.parent for p in root.glob(f"*/{MANIFEST}"))
+    if not tables and not partitioned:
         return ValidationReport(str(root), [], _frame([_problem(
             str(root), Reason.MISSING_FILE, "neither manifest.json nor any .parquet table here")]))
     parts = [check_table(t) for t in tables]
-    return ValidationReport(str(root), [t.name for t in tables], pl.concat(parts))
+    checked = [t.name for t in tables]
+    for folder in partitioned:
+        names, problems = check_parts(folder)
+        checked += names
+        parts.append(problems)
+    return ValidationReport(str(root), checked, pl.concat(parts))
+
+
+def check_parts(folder: Path) -> tuple[list[str], pl.DataFrame]:
+    """A partitioned table of a cluster build (``NAME/part-*.parquet`` + manifest): every listed part
+    is there with its sha256, size and row count, and passes the table's schema."""
+    label = f"{folder.name}/{MANIFEST}"
+    try:
+        manifest = read_manifest(folder)
+    except InputError as exc:
+        return [label], _frame([_problem(label, Reason.BAD_MANIFEST, str(exc))])
+    rows, found, checked = [], [], [label]
+    for part in manifest["parts"]:
+        name = f"{folder.name}/{part['path']}"
+        path = folder / part["path"]
+        checked.append(name)
+        if not path.is_file():
+            rows.append(_problem(name, Reason.MISSING_FILE, f"listed in {label} but absent"))
+            continue
+        digest, size = sha256_file(path), path.stat().st_size
+        if digest != part.get("sha256") or size != part.get("bytes"):
+            rows.append(_problem(name, Reason.CHECKSUM_MISMATCH, f"sha256 {digest} ({size} bytes) differs from "
+                                 f"{label}: {part.get('sha256')} ({part.get('bytes')} bytes) — rebuild it"))
+        problems = check_table(path, name, name=f"{folder.name}.parquet")
+        found.append(problems)
+        if problems.is_empty() and pl.scan_parquet(path).select(pl.len()).collect().item() != part.get("rows"):
+            rows.append(_problem(name, Reason.ROW_COUNT_MISMATCH,
+                                 f"row count differs from {label}'s {part.get('rows')}"))
+    return checked, pl.concat([_frame(rows), *found])

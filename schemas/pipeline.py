@@ -96,19 +96,25 @@ class SegmentedSentence(pa.DataFrameModel):
 
     @pa.dataframe_check(error=Reason.BAD_OFFSETS.value)
     def length_matches_offsets(cls, data) -> pl.LazyFrame:
+        # a null text (a release's withheld text; FinalSentence allows it) has nothing to measure
         return data.lazyframe.select(
-            (pl.col("char_end") - pl.col("char_start")) == pl.col("text").str.len_chars()
+            pl.col("text").is_null() | ((pl.col("char_end") - pl.col("char_start")) == pl.col("text").str.len_chars())
         )
 
 
-class Sentence(SegmentedSentence):
-    """A row of ``sentences.parquet`` before pre-labelling: the sentence, its article's metadata and
-    the neighbouring sentences (context for reviewers)."""
+class SentenceInArticle(SegmentedSentence):
+    """A sentence with its article's metadata (every table of sentences carries it)."""
 
     title: str = pa.Field(nullable=True)
     source: str = pa.Field(nullable=True)
     url: str = pa.Field(nullable=True)
     published_at: pl.Date = pa.Field(nullable=True)
+
+
+class Sentence(SentenceInArticle):
+    """A row of ``sentences.parquet`` before pre-labelling: the sentence, its article's metadata and
+    the neighbouring sentences (context for reviewers)."""
+
     prev_text: str = pa.Field(nullable=True)
     next_text: str = pa.Field(nullable=True)
 

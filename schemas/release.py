@@ -13,7 +13,7 @@ import pandera.polars as pa
 import polars as pl
 
 from conflictset.schemas import taxonomy as tx
-from conflictset.schemas.pipeline import SENTENCE_ROLES
+from conflictset.schemas.pipeline import SentenceInArticle
 from conflictset.schemas.reasons import Reason
 from conflictset.schemas.spans import SPAN_DTYPE
 
@@ -105,21 +105,11 @@ class Event(pa.DataFrameModel):
         return data.lazyframe.select(pl.col("event_date").is_null() | pl.col("time_precision").is_not_null())
 
 
-class FinalSentence(pa.DataFrameModel):
+class FinalSentence(SentenceInArticle):
     """Every sentence with its final label (or none) and the pre-label it started from."""
 
-    article_id: str
-    sentence_id: str = pa.Field(unique=True)
-    sentence_index: int = pa.Field(ge=0)
-    text: str = pa.Field(nullable=True, str_length={"min_value": 1})  # null: withheld by release --text-policy
-    char_start: int = pa.Field(ge=0)
-    char_end: int = pa.Field(ge=1)
-    language: str
-    role: str = pa.Field(isin=SENTENCE_ROLES)
-    title: str = pa.Field(nullable=True)
-    source: str = pa.Field(nullable=True)
-    url: str = pa.Field(nullable=True)
-    published_at: pl.Date = pa.Field(nullable=True)
+    #: null when `release --text-policy` withholds it (the offsets still say where it is)
+    text: str = pa.Field(nullable=True, str_length={"min_value": 1})
     event_type: str = pa.Field(nullable=True, isin=tx.EVENT_TYPES)
     sub_event_type: str = pa.Field(nullable=True, isin=tx.SUB_EVENT_TYPE_NAMES)
     disorder_type: str = pa.Field(nullable=True, isin=tx.DISORDER_TYPES)
@@ -146,11 +136,6 @@ class FinalSentence(pa.DataFrameModel):
     @pa.dataframe_check(error=Reason.DISORDER_MISMATCH.value)
     def disorder_type_follows_sub_event_type(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select(disorder_ok())
-
-    @pa.dataframe_check(error=Reason.BAD_OFFSETS.value)
-    def length_matches_offsets(cls, data) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col("text").is_null() | (
-            (pl.col("char_end") - pl.col("char_start")) == pl.col("text").str.len_chars()))
 
     @pa.dataframe_check(error=Reason.CHECK_FAILED.value)
     def unresolved_sentences_have_no_label(cls, data) -> pl.LazyFrame:

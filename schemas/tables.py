@@ -4,7 +4,8 @@ Build directories hold ``articles``, ``segments``, ``sentences`` (pre-labelled u
 ``--no-prelabel``) and ``quarantine``; a pull adds ``annotations``, ``tasks`` and their
 quarantine, the push ledger ``pushed``; a release has ``data/events``, ``data/sentences`` and
 ``data/annotations``. Files of the same name in a build and in a release are told apart by a
-column only one of them has.
+column only one of them has. A build made on a cluster stores its tables as parts
+(``sentences/part-*.parquet`` and a manifest, :mod:`.parts`); :func:`read_table` reads both layouts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import polars as pl
 from conflictset.schemas.annotations import Annotation, PushLedger, Task
 from conflictset.schemas.dtypes import columns
 from conflictset.schemas.errors import InputError
+from conflictset.schemas.parts import is_partitioned, part_paths, table_exists
 from conflictset.schemas.pipeline import BuiltArticle, Quarantine, Segment, Sentence
 from conflictset.schemas.prelabel import PrelabelledSentence
 from conflictset.schemas.release import Event, FinalSentence, ReleaseAnnotation
@@ -46,18 +48,32 @@ def model_for(name: str, found: list[str] | tuple[str, ...]):
     return None
 
 
+def scan_table(path: str | os.PathLike, *, fix: str = "write it again with the conflictset command that made it"
+               ) -> pl.LazyFrame:
+    """A lazy scan of ``DIR/NAME.parquet``, stored as one file or as parts (:mod:`.parts`): streaming
+    readers take only the columns and rows they need, one part at a time."""
+    path = Path(path)
+    if not table_exists(path):
+        raise InputError(f"the directory has no {path.name}", file=str(path.parent), fix=fix)
+    files = part_paths(path)
+    try:
+        return pl.scan_parquet(files if len(files) > 1 else files[0], missing_columns="insert")
+    except Exception as exc:  # noqa: BLE001 — any unreadable file is the user's input problem
+        raise InputError(f"cannot read Parquet ({type(exc).__name__}: {exc})", file=str(path), fix=fix) from None
+
+
 def read_table(path: str | os.PathLike, model, *, need: tuple[str, ...] | None = None,
                fix: str = "write it again with the conflictset command that made it") -> pl.DataFrame:
-    """Read a Parquet table and check it has the columns of ``model`` (or just ``need``).
+    """Read a Parquet table (one file, or the parts of a partitioned build) and check it has the
+    columns of ``model`` (or just ``need``).
 
     Raises :class:`InputError` naming the file when it is missing, unreadable or short of columns;
     values are checked by validating against the model where a command needs that.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"the directory has no {path.name}", file=str(path.parent), fix=fix)
+    lazy = scan_table(path, fix=fix)
     try:
-        frame = pl.read_parquet(path)
+        frame = lazy.collect(engine="streaming" if is_partitioned(path) else "auto")
     except Exception as exc:  # noqa: BLE001 — any unreadable file is the user's input problem
         raise InputError(f"cannot read Parquet ({type(exc).__name__}: {exc})", file=str(path), fix=fix) from None
     missing = [c for c in (need or columns(model)) if c not in frame.columns]

@@ -16,17 +16,18 @@ them to quarantine with :func:`dataset.stages.split_rejects`. One article is lim
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import polars as pl
 
 from conflictset.dataset.ingest.decode import MAX_RECORD_BYTES
 from conflictset.dataset.ingest.discover import EXTENSIONS, FORMATS, discover, format_of
-from conflictset.dataset.ingest.readers import RAW_SCHEMA, READERS
+from conflictset.dataset.ingest.readers import RAW_SCHEMA, READERS, Batch
 from conflictset.dataset.ingest.records import DuplicateIds, normalise_batch
 from conflictset.schemas.pipeline import INGESTED_SCHEMA
 
-__all__ = ["discover", "ingest", "iter_ingest", "DEFAULT_BATCH_BYTES", "EXTENSIONS", "FORMATS", "MAX_RECORD_BYTES",
+__all__ = ["discover", "ingest", "iter_ingest", "regroup", "reader_chunks", "DuplicateIds",
+           "DEFAULT_BATCH_BYTES", "EXTENSIONS", "FORMATS", "MAX_RECORD_BYTES",
            "format_of"]
 
 
@@ -68,7 +69,14 @@ def _slices(part: pl.DataFrame | list[dict], room: int, max_bytes: int) -> list[
     return out
 
 
-def _raw_batches(sources: pl.DataFrame, batch_size: int, max_bytes: int) -> Iterator[pl.DataFrame]:
+def reader_chunks(sources: pl.DataFrame, batch_size: int) -> Iterator[Batch]:
+    """Every source's reader output (lists of dicts or frames), in input order."""
+    for path, fmt in sources.select("path", "format").iter_rows():
+        reader = READERS[fmt]
+        yield from (reader(path) if fmt in ("txt", "html") else reader(path, batch_size=batch_size))
+
+
+def regroup(chunks: Iterable[Batch], batch_size: int, max_bytes: int) -> Iterator[pl.DataFrame]:
     """Reader output regrouped, in input order, into frames of about ``batch_size`` records and
     at most about ``max_bytes`` of article text (a larger single record makes its own batch)."""
     parts: list[pl.DataFrame | list[dict]] = []
@@ -79,36 +87,37 @@ def _raw_batches(sources: pl.DataFrame, batch_size: int, max_bytes: int) -> Iter
         return frame.select([(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
                              for c, t in RAW_SCHEMA.items()])
 
-    for path, fmt in sources.select("path", "format").iter_rows():
-        reader = READERS[fmt]
-        chunks = reader(path) if fmt in ("txt", "html") else reader(path, batch_size=batch_size)
-        for chunk in chunks:
-            for piece, size in _slices(chunk, max_bytes - pending_bytes, max_bytes):
-                if pending and pending_bytes + size > max_bytes:
-                    yield pl.concat([as_frame(p) for p in parts], how="vertical")
-                    parts, pending, pending_bytes = [], 0, 0
-                if isinstance(piece, list) and parts and isinstance(parts[-1], list):
-                    parts[-1].extend(piece)  # many one-record files: one frame, not thousands
-                else:
-                    parts.append(piece)
-                pending += len(piece)
-                pending_bytes += size
-                if pending >= batch_size or pending_bytes >= max_bytes:
-                    yield pl.concat([as_frame(p) for p in parts], how="vertical")
-                    parts, pending, pending_bytes = [], 0, 0
+    for chunk in chunks:
+        for piece, size in _slices(chunk, max_bytes - pending_bytes, max_bytes):
+            if pending and pending_bytes + size > max_bytes:
+                yield pl.concat([as_frame(p) for p in parts], how="vertical")
+                parts, pending, pending_bytes = [], 0, 0
+            if isinstance(piece, list) and parts and isinstance(parts[-1], list):
+                parts[-1].extend(piece)  # many one-record files: one frame, not thousands
+            else:
+                parts.append(piece)
+            pending += len(piece)
+            pending_bytes += size
+            if pending >= batch_size or pending_bytes >= max_bytes:
+                yield pl.concat([as_frame(p) for p in parts], how="vertical")
+                parts, pending, pending_bytes = [], 0, 0
     if pending:
         yield pl.concat([as_frame(p) for p in parts], how="vertical")
 
 
 def iter_ingest(sources: pl.DataFrame, batch_size: int = 2000,
-                max_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[pl.DataFrame]:
+                max_bytes: int = DEFAULT_BATCH_BYTES, *, chunks: Iterable[Batch] | None = None,
+                seen: DuplicateIds | None = None) -> Iterator[pl.DataFrame]:
     """Same rows as :func:`ingest`, in batches of about ``batch_size`` records and at most about
     ``max_bytes`` of article text, memory bounded by the batch (JSONL is read in chunks of lines, CSV
     and Parquet in batches). Duplicate article ids are detected across the whole run: the first
     one wins, later ones are quarantined as ``duplicate_article_id`` (the message says whether
-    it is an exact repeat)."""
-    seen = DuplicateIds()
-    for raw in _raw_batches(sources, batch_size, max_bytes):
+    it is an exact repeat).
+
+    An engine that reads one shard of the input passes its reader output as ``chunks`` (``sources``
+    is then not read) and a ``seen`` that already knows the ids of earlier shards."""
+    seen = DuplicateIds() if seen is None else seen
+    for raw in regroup(reader_chunks(sources, batch_size) if chunks is None else chunks, batch_size, max_bytes):
         yield seen.assign(normalise_batch(raw))
 
 

@@ -177,10 +177,29 @@ class DuplicateIds:
     """
 
     _SCHEMA = {"_key": pl.UInt64, "_print": pl.UInt64, "_file": pl.UInt32, "_frow": pl.Int64}
+    #: :meth:`known` and ``seed``: the file by name, so shards read on different workers agree
+    KNOWN_SCHEMA = {"_key": pl.UInt64, "_print": pl.UInt64, "source_file": pl.String, "_frow": pl.Int64}
 
-    def __init__(self) -> None:
+    def __init__(self, seed: pl.DataFrame | None = None) -> None:
+        """``seed`` (:data:`KNOWN_SCHEMA`): first occurrences from earlier parts of the run, e.g.
+        the shards before this one when an engine reads shards apart."""
         self._chunks: list[pl.DataFrame] = []  # one per batch; never re-copied into one buffer
         self._files: dict[str, int] = {}
+        if seed is not None and seed.height:
+            for name in seed.get_column("source_file").unique(maintain_order=True).to_list():
+                self._files.setdefault(name, len(self._files))
+            self._chunks.append(seed.select(
+                "_key", "_print", pl.col("source_file").replace_strict(self._files, return_dtype=pl.UInt32)
+                .alias("_file"), "_frow").cast(self._SCHEMA))
+
+    def known(self) -> pl.DataFrame:
+        """The first occurrence of every id seen so far (:data:`KNOWN_SCHEMA`), in input order."""
+        if not self._chunks:
+            return pl.DataFrame(schema=self.KNOWN_SCHEMA)
+        names = dict(enumerate(self._files))
+        return pl.concat(self._chunks).select(
+            "_key", "_print", pl.col("_file").replace_strict(names, return_dtype=pl.String).alias("source_file"),
+            "_frow")
 
     @staticmethod
     def _key(ids: pl.Expr) -> pl.Expr:

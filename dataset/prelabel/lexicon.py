@@ -92,7 +92,8 @@ def named_actors() -> tuple[dict, ...]:
     data = tomllib.loads((LEXICON_DIR / "actors.toml").read_text(encoding="utf-8"))
     for entry in data["actor"]:
         if entry["inter"] not in INTER_NAMES:
-            raise LexiconError(f"actors.toml: {entry['name']!r} has inter {entry['inter']!r}; expected one of {INTER_NAMES}")
+            raise LexiconError(f"actors.toml: {entry['name']!r} has inter {entry['inter']!r}; "
+                               f"expected one of {INTER_NAMES}")
     return tuple(data["actor"])
 
 

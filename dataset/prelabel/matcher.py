@@ -92,7 +92,8 @@ def _tables(language: str) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
     """Per pass (``_pl`` lower-case terms, ``_pc`` acronyms) the :func:`pattern_table` and
     :func:`evidence_table` rows of a language."""
     table, evidence = pattern_table(language), evidence_table(language)
-    return {src: (table.filter(pl.col("cased") == cased).drop("cased"), evidence.filter(pl.col("cased") == cased).drop("cased"))
+    return {src: (table.filter(pl.col("cased") == cased).drop("cased"),
+                  evidence.filter(pl.col("cased") == cased).drop("cased"))
             for cased, src in ((False, "_pl"), (True, "_pc"))}
 
 
@@ -124,7 +125,8 @@ def _key_masks(found: pl.DataFrame, language: str) -> pl.DataFrame:
     names and of other languages' acronyms add nothing)."""
     zero = pl.lit(0, dtype=pl.UInt128)
     ors = [pl.col(HITS[src]).list.eval(pl.element().replace_strict(t["pattern"], t["bits"], default=zero))
-           .list.agg(pl.element().bitwise_or()).fill_null(zero) for src, (t, _) in _tables(language).items() if t.height]
+           .list.agg(pl.element().bitwise_or()).fill_null(zero)
+           for src, (t, _) in _tables(language).items() if t.height]
     offsets = _offsets()
     width = {"_mT": offsets["_mW"], "_mW": offsets["_mW"], "_mC": 64}
     packed = found.select(ROW, functools.reduce(operator.or_, ors, zero).alias("_m"))

@@ -38,7 +38,8 @@ def territory_by_actor(labelled: pl.DataFrame, ents: pl.DataFrame) -> pl.DataFra
     n = labelled.height
     at = pl.int_range(n, dtype=pl.UInt32, eager=True).scatter(
         changed["_i"], pl.int_range(n, n + rebuilt.height, dtype=pl.UInt32, eager=True))
-    return labelled.with_columns([pl.concat([labelled[c], rebuilt[c]], rechunk=True).gather(at) for c in rebuilt.columns])
+    return labelled.with_columns([pl.concat([labelled[c], rebuilt[c]], rechunk=True).gather(at)
+                                  for c in rebuilt.columns])
 
 
 def prelabel(sentences: pl.DataFrame) -> pl.DataFrame:

@@ -101,7 +101,8 @@ def _entity_hits(frame: pl.DataFrame) -> pl.DataFrame:
     parts = [p for p in parts if p is not None]
     if not parts:
         return pl.DataFrame(schema={ROW: pl.UInt32, "start": pl.Int64, "end": pl.Int64, **ENTITY_SCHEMA})
-    return pl.concat(parts, how="diagonal_relaxed").with_columns(pl.col("start").cast(pl.Int64), pl.col("end").cast(pl.Int64))
+    return pl.concat(parts, how="diagonal_relaxed").with_columns(pl.col("start").cast(pl.Int64),
+                                                                  pl.col("end").cast(pl.Int64))
 
 
 @functools.lru_cache(maxsize=1)
@@ -199,7 +200,8 @@ def _ranked_actors(actors: pl.DataFrame) -> pl.DataFrame:
     a1 = actors.filter(first_in(ROW)).select(ROW, pl.col("actor").alias("actor1"), pl.col("inter").alias("inter1"))
     # actor1/inter1 on every row of the sentence (both are never null: every actor has an inter)
     rest = actors.with_columns(run_first(pl.col("actor"), ROW).alias("actor1"),
-                               run_first(pl.col("inter"), ROW).alias("inter1")).filter(pl.col("actor") != pl.col("actor1"))
+                               run_first(pl.col("inter"), ROW).alias("inter1"))
+    rest = rest.filter(pl.col("actor") != pl.col("actor1"))
     second_rank = (
         pl.when(vac & (pl.col("inter") == "Civilians")).then(0)
         .when(demo & (pl.col("inter") == "State forces")).then(0)
@@ -242,7 +244,8 @@ def extract(frame: pl.DataFrame) -> pl.DataFrame:
            .join(_places(all_spans), on=ROW, how="left", maintain_order="left")
            .join(values, on=ROW, how="left", maintain_order="left"))
     # an event with no date in its sentence happened around publication: week precision
-    fallback = pl.col("event_type").is_not_null() & pl.col("event_date").is_null() & pl.col("published_at").is_not_null()
+    fallback = (pl.col("event_type").is_not_null() & pl.col("event_date").is_null()
+                & pl.col("published_at").is_not_null())
     out = out.with_columns(
         pl.when(fallback).then(pl.col("published_at")).otherwise(pl.col("event_date")).alias("event_date"),
         pl.when(fallback).then(pl.lit(2, dtype=pl.Int8)).otherwise(pl.col("time_precision")).alias("time_precision"),

@@ -71,7 +71,8 @@ def label_config(adjudication: bool = False) -> str:
     <Text name="next" value="$next_text"/>
   </View>
 {_ADJUDICATION_XML if adjudication else ""}  <Header value="Event type (ACLED)" size="5"/>
-  <Taxonomy name="{TAXONOMY_NAME}" toName="{TEXT_NAME}" leafsOnly="true" maxUsages="1" required="true" showFullPath="true">
+  <Taxonomy name="{TAXONOMY_NAME}" toName="{TEXT_NAME}" leafsOnly="true" maxUsages="1" required="true" \
+showFullPath="true">
 {_taxonomy_xml()}
   </Taxonomy>
 </View>

@@ -8,6 +8,7 @@ next to them without touching a file of theirs, and the CLI must work there.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import site
 import subprocess
 import sys
@@ -47,8 +48,12 @@ def test_wheel_installs_beside_dataset_schemas_and_export_from_pypi(tmp_path, re
     before = installed_files(python, OTHERS)
     assert any(path.endswith("/dataset/__init__.py") for path in before)
 
-    wheel_dir = tmp_path / "wheel"
-    built = run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheel_dir, repo_root)
+    source, wheel_dir = tmp_path / "source", tmp_path / "wheel"  # a copy: setuptools writes build/ beside the source
+    for name in ("conflictset", "dataset", "schemas", "export"):
+        shutil.copytree(repo_root / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(repo_root / name, source / name)
+    built = run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheel_dir, source)
     assert built.returncode == 0, built.stderr
     (wheel,) = wheel_dir.glob("conflictset-*.whl")
     # conflictset's own dependencies come from the test environment (a path after the venv's own)

@@ -165,7 +165,8 @@ def test_bad_records_are_quarantined_and_counts_reconcile(tmp_path):
 def test_article_with_only_page_debris_is_quarantined_with_its_segments_kept(tmp_path):
     debris = ("Accept all cookies\n\nWe use cookies to improve your experience. Manage your cookie settings.\n\n"
               "Subscribe to our newsletter")
-    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "d1", "text": debris, "language": "en"}) + "\n", encoding="utf-8")
+    record = {"id": "d1", "text": debris, "language": "en"}
+    (tmp_path / "in.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
     summary = build([tmp_path / "in.jsonl"], tmp_path / "out")
     quarantine = read(tmp_path / "out", "quarantine")
     assert quarantine["reason"].to_list() == [Reason.NO_CONTENT_AFTER_CLEANING.value]
@@ -298,7 +299,8 @@ def test_progress_counts_input_bytes_up_to_the_total(tmp_path):
     corpus.mkdir()
     for i in range(3):
         (corpus / f"part{i}.jsonl").write_text("".join(
-            json.dumps({"id": f"a{i}-{j}", "text": f"Clashes in town {j}\n\nFighting broke out, officials said."}) + "\n"
+            json.dumps({"id": f"a{i}-{j}", "text": f"Clashes in town {j}\n\nFighting broke out, officials said."})
+            + "\n"
             for j in range(5)), encoding="utf-8")
     total = sum(p.stat().st_size for p in corpus.iterdir())
     calls = []

@@ -196,7 +196,8 @@ def test_heading_needs_paragraphs_on_both_sides():
 
 
 def test_heading_glued_to_its_paragraph():
-    text = "Title\n\nIntro sentence of the article.\n\nCasualties\nAt least twelve people were killed in the attack on Sunday."
+    text = ("Title\n\nIntro sentence of the article.\n\nCasualties\n"
+            "At least twelve people were killed in the attack on Sunday.")
     found = roles(text)
     assert ("heading", "Casualties") in found
     assert ("body", "At least twelve people were killed in the attack on Sunday.") in found
@@ -215,14 +216,16 @@ def test_cookie_wall_before_the_title_is_not_the_headline():
 
 
 def test_short_buttons_next_to_a_consent_notice_are_boilerplate():
-    text = "Title\n\nThis website uses cookies to give you the best experience.\nAccept all\nSettings\n\nBody text here."
+    text = ("Title\n\nThis website uses cookies to give you the best experience.\nAccept all\nSettings\n\n"
+            "Body text here.")
     found = roles(text)
     assert ("boilerplate", "Settings") in found
     assert ("boilerplate", "Accept all") in found
 
 
 def test_hard_wrapped_body_lines_are_one_segment():
-    text = "Title\n\nGunmen attacked a police post in the\nnorth of the country on Sunday, officials said.\nA second line."
+    text = ("Title\n\nGunmen attacked a police post in the\nnorth of the country on Sunday, officials said.\n"
+            "A second line.")
     segments = segments_of(text)
     body = segments.filter(pl.col("role") == "body")["text"].to_list()
     assert body == ["Gunmen attacked a police post in the\nnorth of the country on Sunday, officials said.",

@@ -95,7 +95,8 @@ def test_dutch_verb_is_does_not_make_english():
 
 
 def test_capitalised_and_elided_stopwords_count():
-    got = detect(pl.Series(["Über die Lage wird seit Tagen verhandelt.", "L'armée d'occupation a quitté la ville."])).to_list()
+    texts = ["Über die Lage wird seit Tagen verhandelt.", "L'armée d'occupation a quitté la ville."]
+    got = detect(pl.Series(texts)).to_list()
     assert got == ["de", "fr"]
 
 

@@ -86,7 +86,8 @@ def test_acceptance_per_category(release_sentences, release_annotations):
     # five reviewed sentences keep their event type; one (a1-00001) changes its sub-event type
     assert total["event_type"]["acceptance"] == pytest.approx(1.0)
     assert total["sub_event_type"]["acceptance"] == pytest.approx(4 / 5)
-    clash = table.filter((pl.col("level") == "sub_event_type") & (pl.col("category") == "Armed clash")).row(0, named=True)
+    clash = table.filter((pl.col("level") == "sub_event_type") & (pl.col("category") == "Armed clash"))
+    clash = clash.row(0, named=True)
     assert (clash["n_reviewed"], clash["n_accepted"], clash["precision"], clash["recall"]) == (1, 0, 0.0, None)
     taken = table.filter(pl.col("category") == "Non-state actor overtakes territory").row(0, named=True)
     assert (taken["n_final"], taken["recall"]) == (1, 0.0)

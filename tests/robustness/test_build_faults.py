@@ -196,7 +196,8 @@ def test_real_sigint_during_a_build_subprocess(previous, tmp_path):
     if not exe.exists():
         pytest.skip("console script not installed")
     proc = subprocess.Popen([str(exe), "build", str(corpus), "--out", str(out), "--batch-size", "500",
-                             "--no-progress", "--no-prelabel"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--no-progress", "--no-prelabel"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(p.name.startswith(".build-") for p in out.iterdir()):
         if proc.poll() is not None:

@@ -179,7 +179,8 @@ def test_csv_and_parquet_without_a_text_column(tmp_path):
 
 def test_jsonl_wrong_field_types_and_missing_text(tmp_path):
     path = tmp_path / "types.jsonl"
-    lines = [{"id": "ok", "text": "Fine."}, {"id": "n", "text": 3.5}, {"id": "d", "text": "x", "published_at": 20200101},
+    lines = [{"id": "ok", "text": "Fine."}, {"id": "n", "text": 3.5},
+             {"id": "d", "text": "x", "published_at": 20200101},
              {"id": "m", "title": "only a title"}, {"id": "z", "text": None, "html": None}]
     path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
     _, good, quarantine = ingest_all(path)
@@ -266,7 +267,8 @@ def test_rtl_mixed_script_emoji_and_combining_characters(tmp_path):
     texts = {
         "ar.txt": "مقتل 12 شخصا في هجوم على سوق في حلب\n\nقالت مصادر محلية إن قصفا استهدف السوق صباح الأحد.\n",
         "mixed.txt": "Зеленский: Kharkiv 攻撃 — 12 killed\n\nשלום. Mixed Кириллица, 漢字 and Latin in one line.\n",
-        "emoji.txt": "🔥 Fire in Gaza 💥\n\nFamilies 👩‍👩‍👧 fled; the cafe\u0301 and the nai\u0308ve re\u0301sume\u0301 burned.\n",
+        "emoji.txt": ("🔥 Fire in Gaza 💥\n\nFamilies 👩‍👩‍👧 fled; "
+                      "the cafe\u0301 and the nai\u0308ve re\u0301sume\u0301 burned.\n"),
     }
     for name, text in texts.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -320,7 +322,8 @@ def test_100k_article_jsonl_with_one_broken_line_in_the_middle(tmp_path):
     rows, good, quarantine = ingest_all(path)
     reconcile(n, good, quarantine)
     q = only_reject(quarantine)
-    assert (q["reason"], q["source_row"], q["raw"]) == (Reason.BROKEN_JSON, n // 2 + 1, '{"id": "broken", "text": "unterminated')
+    expected = (Reason.BROKEN_JSON, n // 2 + 1, '{"id": "broken", "text": "unterminated')
+    assert (q["reason"], q["source_row"], q["raw"]) == expected
     assert good["source_row"][n // 2] == n // 2 + 2  # lines after the broken one keep their numbers
 
 

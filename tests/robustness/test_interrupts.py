@@ -25,22 +25,19 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from release_fixtures import make_sentences, scenario_annotations, write_build_dir
+from studio_helpers import many_sentences
+
+from conflictset.cli import main
+from conflictset.dataset.build import build
+from conflictset.dataset.io import write_parquet
+from conflictset.export.label_studio import server
+from conflictset.export.label_studio.client import StudioClient
+from conflictset.export.label_studio.pull import pull
+from conflictset.export.label_studio.push import push
+from conflictset.export.release import release
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "export"))
-sys.path.insert(0, str(REPO / "tests" / "export" / "label_studio"))
-
-from conflictset.dataset.build import build  # noqa: E402
-from conflictset.cli import main  # noqa: E402
-from conflictset.dataset.io import write_parquet  # noqa: E402
-from conflictset.export.label_studio import server  # noqa: E402
-from conflictset.export.label_studio.client import StudioClient  # noqa: E402
-from conflictset.export.label_studio.pull import pull  # noqa: E402
-from conflictset.export.label_studio.push import push  # noqa: E402
-from conflictset.export.release import release  # noqa: E402
-from release_fixtures import make_sentences, scenario_annotations, write_build_dir  # noqa: E402
-from studio_helpers import many_sentences  # noqa: E402
-
 CLI = [sys.executable, "-c", "from conflictset.cli import main; main()"]
 INTERRUPTED = "error: interrupted; no partial files were left under final names"
 
@@ -328,7 +325,7 @@ def _annotate(client: StudioClient, project_id: int, count: int, offset: int = 0
     path = {"from_name": "event", "to_name": "text", "type": "taxonomy",
             "value": {"taxonomy": [["Battles", "Armed clash"]]}}
     for task_id in ids[offset:offset + count]:
-        client.request("POST", f"/api/tasks/{task_id}/annotations/", json={"result": [path]})
+        client.sdk.annotations.create(task_id, result=[path])
 
 
 @pytest.mark.studio
@@ -395,7 +392,6 @@ def test_sigint_mid_push_then_resume_is_complete_without_duplicates(private_stud
         assert 5 <= interrupted_at < n
         resumed = push(build_dir, title, client=client)
         assert (resumed.already, resumed.pushed) == (interrupted_at, n - interrupted_at)
-        tasks = client.request("GET", "/api/tasks/", params={
-            "project": project["id"], "fields": "task_only", "page_size": 1000}).json()["tasks"]
+        tasks = list(client.tasks(project["id"]))
         sentence_ids = [t["data"]["sentence_id"] for t in tasks]
         assert len(sentence_ids) == len(set(sentence_ids)) == n

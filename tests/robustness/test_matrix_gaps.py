@@ -21,7 +21,6 @@ import http.server
 import json
 import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -29,19 +28,16 @@ import click
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from release_fixtures import make_sentences, write_build_dir
+
+from conflictset.cli import handle_errors, main
+from conflictset.dataset.build import build
+from conflictset.export.label_studio.pull import pull
+from conflictset.export.label_studio.push import to_label_studio
+from conflictset.export.release import release
+from conflictset.schemas.reasons import Reason
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "export"))
-
-from release_fixtures import make_sentences, write_build_dir  # noqa: E402
-
-from conflictset.cli import handle_errors, main  # noqa: E402
-from conflictset.dataset.build import build  # noqa: E402
-from conflictset.export.label_studio.pull import pull  # noqa: E402
-from conflictset.export.label_studio.push import to_label_studio  # noqa: E402
-from conflictset.export.release import release  # noqa: E402
-from conflictset.schemas.reasons import Reason  # noqa: E402
-
 TOKEN = "tok-SECRET-gaps-51d0c0a7e2"
 
 
@@ -245,7 +241,7 @@ def test_a_negative_push_limit_is_refused_before_contacting_the_server(tmp_path)
         select_sentences(sentences, limit=-1)
 
 
-# ------------------------------------------------------------------------------ annotations of sentences not in the build
+# ------------------------------------------------------------------- annotations of sentences not in the build
 def test_annotations_of_sentences_outside_the_build_are_counted_not_lost_silently(tmp_path):
     from release_fixtures import ann, make_annotations, scenario_annotations
 
@@ -264,7 +260,7 @@ def test_annotations_of_sentences_outside_the_build_are_counted_not_lost_silentl
     assert "1 annotation refers to sentences not in this build" in card
 
 
-# ------------------------------------------------------------------------------ hand-edited exports with wrong field types
+# ------------------------------------------------------------------- hand-edited exports with wrong field types
 def _tax_result(path: list[str]) -> list[dict]:
     return [{"from_name": "event", "to_name": "text", "type": "taxonomy", "value": {"taxonomy": [path]}}]
 

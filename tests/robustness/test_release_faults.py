@@ -16,9 +16,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
-
 from release_fixtures import ann, make_annotations, make_sentences, scenario_annotations, write_build_dir
 
 from conflictset.cli import main

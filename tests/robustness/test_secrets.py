@@ -300,14 +300,12 @@ def _annotate_as_people_with_emails(state: Path) -> None:
     with StudioClient(info.url, creds.token) as client:
         project = client.find_project(PROJECT)
         ids = sorted(client.task_sentence_ids(project["id"]).values())
-        reviewer = client.request("POST", "/api/users/", json={
-            "email": REVIEWER_EMAIL, "username": "reviewer-h7", "first_name": "Rev"}).json()
+        reviewer = client.sdk.users.create(email=REVIEWER_EMAIL, username="reviewer-h7", first_name="Rev")
         path = {"from_name": "event", "to_name": "text", "type": "taxonomy",
                 "value": {"taxonomy": [["Battles", "Armed clash"]]}}
         for task_id in ids[:3]:  # two people on the same tasks: the admin and the reviewer
-            client.request("POST", f"/api/tasks/{task_id}/annotations/", json={"result": [path]})
-            client.request("POST", f"/api/tasks/{task_id}/annotations/",
-                           json={"result": [path], "completed_by": reviewer["id"]})
+            client.sdk.annotations.create(task_id, result=[path])
+            client.sdk.annotations.create(task_id, result=[path], completed_by=reviewer.id)
 
 
 # ------------------------------------------------------------------------------ tests

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from click.testing import CliRunner
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "export"))
-
 from release_fixtures import make_sentences, write_build_dir
 
 from conflictset.cli import main

@@ -1,4 +1,4 @@
-"""Helpers for the pre-labeller tests (module name unique across the test tree): build a sentences frame from plain strings."""
+"""Helpers for the pre-labeller tests (module name unique across the test tree): a sentences frame from strings."""
 
 from __future__ import annotations
 

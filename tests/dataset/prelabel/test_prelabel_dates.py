@@ -141,9 +141,9 @@ DATES = st.one_of(st.none(), st.dates(dt.date(1999, 1, 1), dt.date(2031, 12, 31)
 @st.composite
 def _row(draw):
     language = draw(st.sampled_from(VEC_LANGUAGES))
-    word = st.one_of(st.sampled_from(_words(language)).map(lambda w: draw(st.sampled_from([w, w.lower(), w.upper(), w.title()]))),
-                     st.sampled_from(EXTRA), st.integers(0, 2100).map(str), st.sampled_from(ODD) if draw(st.integers(0, 9)) == 0
-                     else st.sampled_from(EXTRA))
+    cased = st.sampled_from(_words(language)).map(lambda w: draw(st.sampled_from([w, w.lower(), w.upper(), w.title()])))
+    odd = st.sampled_from(ODD) if draw(st.integers(0, 9)) == 0 else st.sampled_from(EXTRA)
+    word = st.one_of(cased, st.sampled_from(EXTRA), st.integers(0, 2100).map(str), odd)
     parts = draw(st.lists(st.tuples(word, st.sampled_from(SEPARATORS)), min_size=1, max_size=9))
     return "".join(w + s for w, s in parts), language, draw(DATES)
 

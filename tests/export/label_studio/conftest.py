@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from studio_helpers import Studio
 
 from conflictset.export.label_studio import server
-from studio_helpers import Studio
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 import polars as pl
 
 from conflictset.dataset.io import write_parquet
-from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 from conflictset.export.label_studio.client import StudioClient
+from conflictset.export.label_studio.push import to_label_studio
+from conflictset.schemas.prelabel import PRELABEL_COLUMNS
 
 VERSION = "rules-test-1"
 
@@ -90,3 +92,19 @@ class Studio:
                    CONFLICTSET_STUDIO_DIR=str(self.root))
         env.update(extra)
         return env
+
+
+#: the project id snapshot tasks are given (offline parse tests)
+SNAPSHOT_PROJECT = 7
+
+
+def snapshot_tasks(frame: pl.DataFrame | None = None, extra_data: tuple[str, ...] = ()) -> list[dict]:
+    """Tasks as a snapshot export lists them: our pushed JSON plus ids and project."""
+    tasks = []
+    for i, raw in enumerate(to_label_studio(frame if frame is not None else sentence_frame(), extra_data)["task"]):
+        task = json.loads(raw)
+        task.update(id=100 + i, project=SNAPSHOT_PROJECT, annotations=[])
+        for pred in task["predictions"]:
+            pred.update(id=500 + i, task=task["id"], project=SNAPSHOT_PROJECT)
+        tasks.append(task)
+    return tasks

@@ -8,15 +8,15 @@ import stat
 import polars as pl
 import pytest
 from click.testing import CliRunner
-
 from studio_helpers import sentence_frame, write_build
+
 from conflictset.cli import main
 from conflictset.export.label_studio import server
 from conflictset.export.label_studio.client import StudioClient
 from conflictset.export.label_studio.config import label_config
 from conflictset.export.label_studio.errors import ConfigChanged, StudioServerError
-from conflictset.export.label_studio.push import push
 from conflictset.export.label_studio.pull import pull
+from conflictset.export.label_studio.push import push
 
 BAD_TOKEN = "RECOGNISABLE-bad-token-5f3c9a"
 
@@ -85,7 +85,7 @@ def test_server_error_500_is_one_line(client, project_title):
     query = '{"filters": {"conjunction": "and", "items": [{"filter": "filter:tasks:meta.x", ' \
             '"operator": "equal", "type": "String", "value": "a"}]}}'
     with pytest.raises(StudioServerError) as err:
-        client.request("GET", "/api/tasks/", params={"project": project["id"], "query": query})
+        client.call(client.sdk.tasks.list, project=project["id"], query=query)
     message = str(err.value)
     assert "HTTP 500 on GET /api/tasks/" in message and "\n" not in message
     assert err.value.exit_code == 7
@@ -96,7 +96,7 @@ def test_config_changed_in_label_studio_is_detected(client, studio, project_titl
     build = write_build(tmp_path / "build", sentence_frame())
     pushed = push(build, project_title, client=client)
     edited = label_config().replace("<View>", '<View>\n  <Header value="edited by hand"/>', 1)
-    client.request("PATCH", f"/api/projects/{pushed.project_id}/", json={"label_config": edited})
+    client.sdk.projects.update(pushed.project_id, label_config=edited)
     with pytest.raises(ConfigChanged, match="was changed in Label Studio since the push"):
         pull(project_title, tmp_path / "o", client=client)
     with pytest.raises(ConfigChanged):
@@ -132,8 +132,8 @@ def test_studio_cli_start_status_stop(repo_root, tmp_path):
     template, creds = server.build_template(install_root)
     root = tmp_path / "state"
     server.link_venv(install_root, root)
-    import shutil
     import json
+    import shutil
 
     shutil.copytree(template, root / "data")
     shutil.copy(install_root / "template" / "credentials.json", root / "credentials.json")

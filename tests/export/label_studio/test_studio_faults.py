@@ -9,8 +9,8 @@ import time
 
 import polars as pl
 import pytest
-
 from studio_helpers import Studio, many_sentences, sentence_frame, write_build
+
 from conflictset.export.label_studio import server
 from conflictset.export.label_studio.errors import StudioUnreachable
 from conflictset.export.label_studio.pull import pull
@@ -68,8 +68,7 @@ def test_server_stopped_mid_push_then_resumed(private_studio, tmp_path):
         assert (resumed.already, resumed.pushed) == (before, n - before)
         ids = client.task_sentence_ids(project["id"])
         assert sorted(ids) == sorted(many_sentences(n)["sentence_id"])
-        tasks = client.request("GET", "/api/tasks/", params={"project": project["id"], "page_size": 1000,
-                                                            "fields": "task_only"}).json()["tasks"]
+        tasks = list(client.tasks(project["id"]))
         assert len(tasks) == n  # no duplicates
 
 

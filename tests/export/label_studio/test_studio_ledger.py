@@ -7,14 +7,14 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
-
 from release_fixtures import make_sentences, write_build_dir
 from studio_helpers import sentence_frame, write_build
+
 from conflictset.cli import main
-from conflictset.schemas.errors import InputError
 from conflictset.export.label_studio import ledger
 from conflictset.export.label_studio.pull import pull
 from conflictset.export.label_studio.push import project_salt, push, push_adjudication, to_label_studio
+from conflictset.schemas.errors import InputError
 
 pytestmark = pytest.mark.studio
 
@@ -22,13 +22,11 @@ pytestmark = pytest.mark.studio
 def _annotate(client, task_id: int, path: list[str] | None, **extra) -> dict:
     result = [{"from_name": "event", "to_name": "text", "type": "taxonomy",
                "value": {"taxonomy": [path]}}] if path else []
-    return client.request("POST", f"/api/tasks/{task_id}/annotations/",
-                          json={"result": result, **extra}).json()
+    return client.sdk.annotations.create(task_id, result=result, **extra).dict()
 
 
 def _user(client, name: str) -> int:
-    return client.request("POST", "/api/users/", json={
-        "email": f"{name}@example.org", "username": name}).json()["id"]
+    return client.sdk.users.create(email=f"{name}@example.org", username=name).id
 
 
 def test_deleted_task_is_reported_and_counts_reconcile(client, project_title, tmp_path):
@@ -41,7 +39,7 @@ def test_deleted_task_is_reported_and_counts_reconcile(client, project_title, tm
     sid = sorted(ids)
     _annotate(client, ids[sid[0]], ["No event"])
     _annotate(client, ids[sid[1]], None, was_cancelled=True)
-    client.request("DELETE", f"/api/tasks/{ids[sid[2]]}/")
+    client.sdk.tasks.delete(ids[sid[2]])
 
     result = pull(project_title, build, client=client)  # the ledger is found in the build directory
     c = result.counts
@@ -85,7 +83,7 @@ def test_from_file_pull_with_the_project_salt_matches_the_live_pull(client, proj
     build = write_build(tmp_path / "build", sentence_frame().head(2))
     pushed = push(build, project_title, client=client)
     other = _user(client, f"salt{project_title[-9:]}")
-    for sid, task in client.task_sentence_ids(pushed.project_id).items():
+    for task in client.task_sentence_ids(pushed.project_id).values():
         _annotate(client, task, ["No event"])
         _annotate(client, task, ["No event"], completed_by=other)
     live = pull(project_title, tmp_path / "live", client=client)
@@ -94,7 +92,7 @@ def test_from_file_pull_with_the_project_salt_matches_the_live_pull(client, proj
     salted = CliRunner().invoke(main, ["pull", "--from-file", str(export), "--out", str(tmp_path / "file"),
                                        "--salt", salt])
     assert salted.exit_code == 0, salted.output
-    plain = pull(None, tmp_path / "plain", from_file=export)
+    pull(None, tmp_path / "plain", from_file=export)
     key = ["annotation_id"]
     got = {name: pl.read_parquet(tmp_path / name / "annotations.parquet").sort(key)
            for name in ("live", "file", "plain")}
@@ -138,7 +136,7 @@ def test_adjudication_round_trip_decides_a_tie_in_the_release(studio, client, pr
     with pytest.raises(InputError, match="is an adjudication project"):
         push(build, adjudication, client=client)
     project = client.find_project(adjudication)
-    (task,) = client.request("GET", "/api/tasks/", params={"project": project["id"], "fields": "all"}).json()["tasks"]
+    (task,) = client.tasks(project["id"], fields="all")
     assert task["data"]["sentence_id"] == tie and task["predictions"] == []
     assert task["data"]["candidates"] == "; ".join(row["candidate_labels"])
     assert "Explosions/Remote violence / Remote explosive/landmine/IED ×1" in task["data"]["candidates"]

@@ -7,26 +7,14 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from studio_helpers import SNAPSHOT_PROJECT, sentence_frame, snapshot_tasks
 
-from studio_helpers import sentence_frame
 from conflictset.cli import main
 from conflictset.export.label_studio import ledger
 from conflictset.export.label_studio.pull import from_label_studio, pseudonym, pull, read_export
-from conflictset.export.label_studio.push import adjudication_tasks, to_label_studio
+from conflictset.export.label_studio.push import adjudication_tasks
 
-PROJECT = 7
-
-
-def _tasks(frame: pl.DataFrame | None = None, extra_data: tuple[str, ...] = ()) -> list[dict]:
-    tasks = []
-    for i, raw in enumerate(to_label_studio(frame if frame is not None else sentence_frame(),
-                                            extra_data)["task"]):
-        task = json.loads(raw)
-        task.update(id=100 + i, project=PROJECT, annotations=[])
-        for pred in task["predictions"]:
-            pred.update(id=500 + i, task=task["id"], project=PROJECT)
-        tasks.append(task)
-    return tasks
+PROJECT = SNAPSHOT_PROJECT
 
 
 def _ann(aid: int, path: list[str], user=1, **extra) -> dict:
@@ -51,7 +39,7 @@ def _ledger(tasks: list[dict], project: int = PROJECT) -> pl.DataFrame:
 
 
 def test_deleted_tasks_become_quarantine_rows_and_counts_reconcile():
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     pushed = _ledger(tasks)
     tasks[0]["annotations"] = [_ann(1, ["No event"])]
     tasks[1]["annotations"] = [_ann(2, [], was_cancelled=True)]
@@ -71,7 +59,7 @@ def test_deleted_tasks_become_quarantine_rows_and_counts_reconcile():
 
 
 def test_ledger_rows_of_other_projects_are_not_deleted_tasks():
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     other = _ledger(tasks, project=99).with_columns(pl.col("task_id") + 1000)
     frames = _frames(tasks, pushed=pl.concat([_ledger(tasks), other]))
     assert frames.quarantine.is_empty() and frames.deleted_task_ids == () and len(frames.pushed_task_ids) == 8
@@ -79,7 +67,7 @@ def test_ledger_rows_of_other_projects_are_not_deleted_tasks():
 
 
 def test_duplicate_tasks_keep_the_lowest_id_and_quarantine_the_others():
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     copy_annotated = json.loads(json.dumps(tasks[3])) | {"id": 300, "annotations": [
         _ann(30, ["Protests", "Peaceful protest"], user=2), _ann(31, ["No event"], user=3)]}
     copy_bare = json.loads(json.dumps(tasks[3])) | {"id": 301}
@@ -106,7 +94,7 @@ def test_adjudication_export_marks_decisions_as_ground_truth():
                          "candidate_labels": [["Battles / Armed clash ×1", "Explosions/Remote violence / "
                                                "Remote explosive/landmine/IED ×1"]]})
     task_frame = adjudication_tasks(frame, ties)
-    (task,) = _tasks(task_frame, extra_data=("candidates",))
+    (task,) = snapshot_tasks(task_frame, extra_data=("candidates",))
     assert task["predictions"] == [] and task["data"]["candidates"].startswith("Battles / Armed clash ×1; ")
     task["annotations"] = [_ann(9, ["Battles", "Armed clash"], user=5),
                            _ann(10, [], user=6, was_cancelled=True)]
@@ -114,11 +102,11 @@ def test_adjudication_export_marks_decisions_as_ground_truth():
     assert frames.adjudication is True
     assert frames.annotations.select("annotation_id", "ground_truth", "prediction_accepted").rows() == [
         (9, True, None), (10, False, None)]
-    assert _frames(_tasks()).adjudication is False
+    assert _frames(snapshot_tasks()).adjudication is False
 
 
 def test_from_file_pseudonyms_match_a_live_pull_with_the_project_salt(tmp_path):
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     tasks[0]["annotations"] = [_ann(1, ["No event"], user=42)]
     path = tmp_path / "export.json"
     path.write_text(json.dumps(tasks), encoding="utf-8")
@@ -135,7 +123,7 @@ def test_from_file_pseudonyms_match_a_live_pull_with_the_project_salt(tmp_path):
 
 
 def test_pull_cli_reports_deleted_tasks_from_an_explicit_ledger(tmp_path):
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     ledger.record(tmp_path / "pushed.parquet", PROJECT, [t["data"]["sentence_id"] for t in tasks],
                   [t["id"] for t in tasks])
     path = tmp_path / "export.json"
@@ -152,12 +140,12 @@ def test_pull_cli_reports_deleted_tasks_from_an_explicit_ledger(tmp_path):
 
 def test_review_and_adjudication_pulls_merge_in_either_order(tmp_path):
     frame = sentence_frame()
-    review = _tasks()
+    review = snapshot_tasks()
     review[5]["annotations"] = [_ann(1, ["Battles", "Armed clash"], user=1),
                                 _ann(2, ["Explosions/Remote violence", "Remote explosive/landmine/IED"], user=2)]
     ties = pl.DataFrame({"sentence_id": [frame["sentence_id"][5]], "n_annotators": [2],
                          "candidate_labels": [["a ×1", "b ×1"]]})
-    (adj,) = _tasks(adjudication_tasks(frame, ties), extra_data=("candidates",))
+    (adj,) = snapshot_tasks(adjudication_tasks(frame, ties), extra_data=("candidates",))
     adj.update(id=900, project=8)
     adj["annotations"] = [_ann(3, ["Explosions/Remote violence", "Remote explosive/landmine/IED"], user=3)]
     files = {}

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from label_studio_sdk.label_interface import LabelInterface
-
 from studio_helpers import sentence_frame
+
 from conflictset.export.label_studio import config as cfg
 from conflictset.export.label_studio import credentials
 from conflictset.export.label_studio.pull import Labels, from_label_studio, parse_result
@@ -90,7 +89,8 @@ def test_any_sentence_and_annotation_survive_the_round_trip(case, score):
 def test_prelabel_problems_enforce_the_hierarchy_and_offsets():
     frame = sentence_frame()
     bad = frame.with_columns(
-        pl.when(pl.col("sentence_index") == 0).then(pl.lit("Riots")).otherwise(pl.col("event_type")).alias("event_type"),
+        pl.when(pl.col("sentence_index") == 0).then(pl.lit("Riots")).otherwise(pl.col("event_type"))
+        .alias("event_type"),
         pl.when(pl.col("sentence_index") == 3).then(
             pl.lit([{"label": "ACTOR", "start": 5, "end": 999, "text": "x"}],
                    dtype=frame.schema["spans"])).otherwise(pl.col("spans")).alias("spans"),

@@ -7,25 +7,12 @@ import json
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from studio_helpers import SNAPSHOT_PROJECT, VERSION, sentence_frame, snapshot_tasks
 
-from studio_helpers import VERSION, sentence_frame
 from conflictset.cli import main
-from conflictset.export.label_studio.pull import from_label_studio, pull, read_export
-from conflictset.export.label_studio.push import to_label_studio
+from conflictset.export.label_studio.pull import from_label_studio, read_export
 
-PROJECT = 7
-
-
-def _tasks(frame: pl.DataFrame | None = None) -> list[dict]:
-    """Tasks as a snapshot export lists them: our pushed JSON plus ids and project."""
-    tasks = []
-    for i, raw in enumerate(to_label_studio(frame if frame is not None else sentence_frame())["task"]):
-        task = json.loads(raw)
-        task.update(id=100 + i, project=PROJECT, annotations=[])
-        for j, pred in enumerate(task["predictions"]):
-            pred.update(id=500 + i, task=task["id"], project=PROJECT)
-        tasks.append(task)
-    return tasks
+PROJECT = SNAPSHOT_PROJECT
 
 
 def _annotation(aid: int, result, user=1, **extra) -> dict:
@@ -72,7 +59,7 @@ CASES = [
 
 @pytest.mark.parametrize("name, result, reason", CASES, ids=[c[0] for c in CASES])
 def test_bad_results_are_quarantined_with_their_reason(name, result, reason):
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     tasks[0]["annotations"] = [_annotation(1, result), _annotation(2, [_tax("No event")])]
     frames, unreadable = _parse(tasks)
     assert unreadable.height == 0
@@ -88,7 +75,7 @@ def test_bad_results_are_quarantined_with_their_reason(name, result, reason):
 
 
 def test_foreign_and_unknown_tasks_are_quarantined():
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     tasks[1]["project"] = 99
     del tasks[2]["data"]["sentence_id"]
     frames, _ = _parse(tasks)
@@ -98,7 +85,7 @@ def test_foreign_and_unknown_tasks_are_quarantined():
 
 
 def test_truncated_export_keeps_every_complete_task():
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     text = json.dumps(tasks)
     cut = text.index('"sentence_id": "nl-raqqa-00003"')
     frames, unreadable = _parse(tasks, text[:cut])
@@ -116,7 +103,7 @@ def test_unusable_export_files(text, reason):
 
 
 def test_annotators_are_pseudonyms_and_deleted_users_are_kept():
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     tasks[0]["annotations"] = [
         _annotation(1, [_tax("No event")], user={"id": 3, "email": "a@b.org", "first_name": "Ann"}),
         _annotation(2, [_tax("No event")], user=3),
@@ -136,7 +123,7 @@ def test_emoji_and_combining_characters_slice_exactly():
     text = "Bij Tabqa 😢 vielen e\u0301e\u0301n doden in Mañbij."
     frame = sentence_frame([(text, "Battles", "Armed clash", 0.9,
                              [("LOCATION", "Tabqa"), ("LOCATION", "Mañbij"), ("FATALITIES", "e\u0301e\u0301n")])])
-    tasks = _tasks(frame)
+    tasks = snapshot_tasks(frame)
     tasks[0]["annotations"] = [_annotation(1, tasks[0]["predictions"][0]["result"])]
     frames, _ = _parse(tasks)
     (row,) = frames.annotations.to_dicts()
@@ -146,7 +133,7 @@ def test_emoji_and_combining_characters_slice_exactly():
 
 
 def test_pull_from_file_cli_reconciles_counts(tmp_path):
-    tasks = _tasks()
+    tasks = snapshot_tasks()
     tasks[0]["annotations"] = [_annotation(1, tasks[0]["predictions"][0]["result"])]
     tasks[1]["annotations"] = [_annotation(2, [], was_cancelled=True)]
     tasks[2]["annotations"] = [_annotation(3, [_tax("Riots", "Armed clash")])]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import subprocess
 import sys
 
@@ -11,22 +10,21 @@ import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-
 from studio_helpers import VERSION, sentence_frame, write_build
-from conflictset.export.label_studio.push import push
+
 from conflictset.export.label_studio.pull import pull
+from conflictset.export.label_studio.push import push
 
 pytestmark = pytest.mark.studio
 CLI = [sys.executable, "-c", "from conflictset.cli import main; main()"]
 
 
 def _annotate(client, task_id: int, result: list, **extra) -> dict:
-    return client.request("POST", f"/api/tasks/{task_id}/annotations/",
-                          json={"result": result, **extra}).json()
+    return client.sdk.annotations.create(task_id, result=result, **extra).dict()
 
 
 def _prediction_result(client, task_id: int) -> list:
-    task = client.request("GET", f"/api/tasks/{task_id}/").json()
+    task = client.sdk.tasks.get(task_id).dict()
     (prediction,) = task["predictions"]
     return copy.deepcopy(prediction["result"])
 
@@ -64,8 +62,8 @@ def test_reviewer_actions_round_trip_exactly(client, project_title, tmp_path):
     # 4: marked "No event"
     _annotate(client, task[sid[4]], [_taxonomy(["No event"])])
     # 5: two annotators disagree
-    second = client.request("POST", "/api/users/", json={
-        "email": f"second-{project_title[-12:]}@example.org", "username": f"u{project_title[-12:]}"}).json()
+    second = client.sdk.users.create(email=f"second-{project_title[-12:]}@example.org",
+                                     username=f"u{project_title[-12:]}").dict()
     _annotate(client, task[sid[5]], _prediction_result(client, task[sid[5]]))
     _annotate(client, task[sid[5]], [_taxonomy(["Battles", "Armed clash"]),
                                      _span(texts[sid[5]], "LOCATION", "Deir ez-Zor")],
@@ -147,8 +145,9 @@ def test_invalid_annotations_from_the_server_are_quarantined(client, project_tit
     bad_span = _span(texts[sid[2]], "ACTOR", "gemeenteraad")
     bad_span["value"]["end"] = 999
     _annotate(client, ids[sid[2]], [_taxonomy(["No event"]), bad_span])
-    _annotate(client, ids[sid[3]], [_taxonomy(["No event"]), {**_span(texts[sid[3]], "ACTOR", "Kobani"),
-                                                            "value": {**_span(texts[sid[3]], "ACTOR", "Kobani")["value"], "labels": ["WEAPON"]}}])
+    kobani = _span(texts[sid[3]], "ACTOR", "Kobani")
+    weapon = {**kobani, "value": {**kobani["value"], "labels": ["WEAPON"]}}
+    _annotate(client, ids[sid[3]], [_taxonomy(["No event"]), weapon])
     _annotate(client, ids[sid[4]], [_taxonomy(["No event"])])
 
     out = tmp_path / "pulled"
@@ -168,8 +167,9 @@ def test_push_filters_and_review_order(client, project_title, tmp_path):
     build = write_build(tmp_path / "build", sentence_frame())
     result = push(build, project_title, client=client, min_score=0.5, order="uncertain", limit=3)
     assert result.pushed == 3
-    tasks = client.request("GET", "/api/tasks/", params={"project": result.project_id, "fields": "all"}).json()["tasks"]
-    order = [(t["id"], t["data"]["sentence_id"], t["predictions"][0]["score"]) for t in sorted(tasks, key=lambda t: t["id"])]
+    tasks = list(client.tasks(result.project_id, fields="all"))
+    order = [(t["id"], t["data"]["sentence_id"], t["predictions"][0]["score"])
+             for t in sorted(tasks, key=lambda t: t["id"])]
     assert [o[2] for o in order] == [0.55, 0.6, 0.65]  # closest to 0.5 first, all ≥ 0.5
     more = push(build, project_title, client=client, min_score=0.5, order="uncertain")
     assert (more.pushed, more.already) == (3, 3)  # 0.7, 0.8, 0.9 were left out by --limit
@@ -201,8 +201,7 @@ def test_push_resumes_after_an_injected_failure(studio, project_title, tmp_path)
 
 
 def _assert_complete(client, project_id: int, n: int) -> None:
-    tasks = client.request("GET", "/api/tasks/", params={
-        "project": project_id, "fields": "task_only", "page_size": 10_000}).json()["tasks"]
+    tasks = list(client.tasks(project_id))
     sentence_ids = [t["data"]["sentence_id"] for t in tasks]
     assert len(sentence_ids) == n and len(set(sentence_ids)) == n
 
