@@ -26,7 +26,7 @@ from conflictset.schemas.validation import ValidationFailed
                    "one folder (releases/1.0.0, releases/1.1.0) and the previous one is found beside it.")
 @click.option("--meta", "meta", type=click.Path(path_type=Path), default=None,
               help="The dataset metadata file (name, authors, licence, citation). Default: dataset.toml beside "
-                   "BUILD_DIR, else inside it; `conflictset init` writes a template.")
+                   "BUILD_DIR (in its parent folder), else inside it; `conflictset init` writes a template.")
 @click.option("--previous", "previous", type=click.Path(path_type=Path), default=None,
               help="The release CHANGELOG.md compares with. Default: the highest older version of the same "
                    "dataset at --out or in the folders beside it; none: a first release.")
