@@ -116,7 +116,7 @@ def release(build_dir: str | os.PathLike, version: str, out: str | os.PathLike, 
     highest older version at or beside ``out``). ``text_policy``: full, snippets or ids (default:
     the metadata's, else full).
     """
-    semver = versions.parse_version(version)
+    number = versions.parse_version(version)
     build = read_build(build_dir)  # first: a wrong build directory is the likelier mistake
     if not isinstance(meta, DatasetMetadata):
         meta = metadata.load(meta) if meta is not None else metadata.find(build_dir)
@@ -125,9 +125,9 @@ def release(build_dir: str | os.PathLike, version: str, out: str | os.PathLike, 
     with staged(out, kind="release", tree=True) as stage:  # recovers what a killed release left
         _check_out(out, meta.name)
         found = versions.published_beside(out, meta.name)
-        before = versions.explicit_previous(previous, semver) if previous else versions.previous_release(found, semver)
-        existing = versions.same_version(found, semver)
-        facts = dict(version=str(semver), meta=meta, text_policy=policy,
+        before = versions.explicit_previous(previous, number) if previous else versions.previous_release(found, number)
+        existing = versions.same_version(found, number)
+        facts = dict(version=str(number), meta=meta, text_policy=policy,
                      released=versions.release_date(meta.date_released, existing))
         return _release(build_dir, build, stage, facts, before, existing)
 

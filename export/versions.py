@@ -63,10 +63,11 @@ def read_published(path: str | os.PathLike) -> Published | None:
 def published_in(folder: str | os.PathLike, name: str, *, skip: Path | None = None) -> list[Published]:
     """The releases of dataset ``name`` in the non-hidden subfolders of ``folder``, by path."""
     folder = Path(folder).absolute()
-    if not folder.is_dir():
+    try:
+        candidates = sorted(p for p in folder.iterdir() if p != skip and not p.name.startswith("."))
+    except OSError:  # no such folder, or one we may not list: no releases we could compare with
         return []
-    found = (read_published(p) for p in sorted(folder.iterdir())
-             if p != skip and not p.name.startswith(".") and (p / MANIFEST).is_file())
+    found = (read_published(p) for p in candidates)
     return [p for p in found if p is not None and p.name == name]
 
 
