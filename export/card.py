@@ -1,13 +1,21 @@
 """The dataset card (``README.md``) with Hugging Face YAML front matter.
 
-Everything in it is computed from the release tables and figures, with no date or time, so
-the same inputs give the same card byte for byte.
+Everything in it is computed from the release tables, figures and dataset metadata; its one
+date is the release date, so the same inputs give the same card byte for byte. Counts read right
+for 0, 1 and many (:mod:`conflictset.export.wording`).
 """
 
 from __future__ import annotations
 
 import polars as pl
+import yaml
 
+from conflictset import __version__
+from conflictset.export import citation, licences
+from conflictset.export.metadata import DatasetMetadata
+from conflictset.export.text_policy import DESCRIPTIONS
+from conflictset.export.wording import count, plural, verb
+from conflictset.export.wording import languages as languages_text
 from conflictset.schemas import taxonomy as tx
 
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
@@ -22,22 +30,82 @@ def _fmt(value, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def front_matter(version: str, license: str, languages: list[str], n_sentences: int) -> str:
-    lines = ["---", f"license: {license}", "language:"]
-    lines += [f"- {code}" for code in languages] or ["- und"]
-    lines += [
-        f"pretty_name: conflictset {version}",
-        "task_categories:", "- text-classification", "- token-classification",
-        "size_categories:", f"- {size_category(n_sentences)}",
-        "tags:", "- conflict-events", "- acled", "- event-extraction", "- news",
-        "configs:",
+def front_matter(meta: DatasetMetadata, languages: list[str], n_sentences: int, counts: dict) -> str:
+    """Hugging Face card metadata (YAML): licence, languages, task, size and annotation facts."""
+    by_source = {k.removeprefix("label_source_"): v for k, v in counts.items() if k.startswith("label_source_")}
+    creators = ["machine-generated"] if by_source.get("prelabel") else []
+    if any(by_source.get(s) for s in ("annotator", "consensus", "adjudicated")):
+        creators.append("expert-generated")
+    fields = {
+        **licences.hugging_face(meta.license),
+        "language": languages or ["und"],
+        "multilinguality": ["multilingual" if len(languages) > 1 else "monolingual"],
+        "pretty_name": meta.title,
+        "task_categories": ["text-classification", "token-classification"],
+        "size_categories": [size_category(n_sentences)],
+        "annotations_creators": creators or ["no-annotation"],
+        "language_creators": ["found"],
+        "source_datasets": ["original"],
+        "tags": ["conflict-events", "acled", "event-extraction", "news"],
+        "configs": [{"config_name": name, "data_files": [{"split": "train", "path": f"data/{name}.parquet"}],
+                     **({"default": True} if name == "events" else {})}
+                    for name in ("events", "sentences", "annotations")],
+    }
+    return "---\n" + yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=1000) + "---\n"
+
+
+def _author_line(a) -> str:
+    parts = [a.display]
+    if a.affiliation:
+        parts.append(f"({a.affiliation})")
+    if a.orcid:
+        parts.append(f"[ORCID]({a.orcid})")
+    return " ".join(parts)
+
+
+def about(meta: DatasetMetadata, version: str, released: str) -> list[str]:
+    """Who made which version, under which licence, with what software."""
+    rows = [("version", f"{version}, released {released}"),
+            (plural("author", len(meta.authors)), "; ".join(_author_line(a) for a in meta.authors)),
+            ("licence", f"[{meta.license}]({licences.spdx_url(meta.license)}) (labels, annotations and tables; "
+                        "article text: see Sources)")]
+    if meta.homepage:
+        rows.append(("homepage", meta.homepage))
+    if meta.doi:
+        rows.append(("DOI", f"[{meta.doi}](https://doi.org/{meta.doi})"))
+    if meta.funding:
+        rows.append(("funding", "; ".join(f.funder + (f" (award {f.award})" if f.award else "") for f in meta.funding)))
+    rows.append(("produced with", f"conflictset {__version__} (software)"))
+    return ["| | |", "|---|---|", *[f"| {k} | {v.replace('|', chr(92) + '|')} |" for k, v in rows]]
+
+
+def citing(meta: DatasetMetadata, version: str, released: str) -> list[str]:
+    """The Citation section: a reference, the BibTeX entries and CITATION.cff."""
+    out = ["## Citation", ""]
+    if meta.citation:
+        out += ["Please cite the publication that describes the dataset:", "", "```bibtex",
+                citation.override_bibtex(meta.citation), "```", "", "and this version of the dataset:", ""]
+    else:
+        out += ["Please cite this version of the dataset:", ""]
+    out += [f"> {citation.reference(meta, version, released)}", "", "```bibtex",
+            citation.dataset_bibtex(meta, version, released), "```", "",
+            "`CITATION.cff` holds the same in the Citation File Format (GitHub, Zenodo and reference managers "
+            "read it).", ""]
+    return out
+
+
+def provenance(meta: DatasetMetadata, text_policy: str) -> list[str]:
+    return [
+        "Every sentence and event keeps where it comes from: the outlet (`source`), the article's address "
+        "(`url`), its publication date (`published_at`), and the sentence's position in the article's "
+        "cleaned text (`article_id`, `char_start`, `char_end`).",
+        "",
+        f"The article texts belong to their publishers. `{meta.license}` covers the labels, annotations and "
+        "tables of this release, not the quoted text: redistribution of article text may be restricted by "
+        "its publishers, so check their terms before you republish it.",
+        "",
+        f"Text policy of this release: `{text_policy}`: {DESCRIPTIONS[text_policy]}.",
     ]
-    for name in ("events", "sentences", "annotations"):
-        lines += [f"- config_name: {name}", "  data_files:", "  - split: train",
-                  f"    path: data/{name}.parquet"]
-        if name == "events":
-            lines.append("  default: true")
-    return "\n".join(lines + ["---", ""])
 
 
 def _table(frame: pl.DataFrame, columns: list[str]) -> list[str]:
@@ -48,7 +116,8 @@ def _table(frame: pl.DataFrame, columns: list[str]) -> list[str]:
     return out
 
 
-def render(*, version: str, license: str, tables, agreement, acceptance, counts: dict, files: dict) -> str:
+def render(*, version: str, license: str, tables, agreement, acceptance, counts: dict, files: dict,
+           meta: DatasetMetadata, released: str, text_policy: str) -> str:
     sentences = tables.sentences
     languages = sorted(sentences["language"].drop_nulls().unique().to_list())
     sources = (sentences.group_by("source").agg(pl.col("article_id").n_unique().alias("articles"),
@@ -64,7 +133,10 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
     n_articles = sentences["article_id"].n_unique()
 
     body = [
-        f"# conflictset {version}",
+        f"# {meta.title}",
+        "",
+        *([meta.description, ""] if meta.description else []),
+        *about(meta, version, released),
         "",
         "Sentences from news articles labelled with ACLED-style conflict event types "
         f"({len(tx.EVENT_TYPES)} event types, {len(tx.SUB_EVENT_TYPES)} sub-event types, or no event), "
@@ -73,8 +145,8 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
         "## Files",
         "",
         "| file | rows | sha256 |", "|---|---|---|",
-        *[f"| `{name}` | {meta['rows']} | `{meta['sha256'][:16]}…` |" for name, meta in files.items()
-          if "rows" in meta],
+        *[f"| `{name}` | {entry['rows']} | `{entry['sha256'][:16]}…` |" for name, entry in files.items()
+          if "rows" in entry],
         "",
         "- `data/events.parquet`: one ACLED-style event per sentence with a final event label "
         "(`notes` is the sentence).",
@@ -82,16 +154,16 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
         "its provenance (`label_source`, `n_annotators`, `agreement`) and the pre-label it started from.",
         "- `data/annotations.parquet`: every review annotation, with pseudonymous annotators.",
         "- `manifest.json` (checksums, counts, figures), `croissant.json` (MLCommons Croissant), "
-        "`report.html` (plots).",
+        "`report.html` (plots), `CITATION.cff` (how to cite), `CHANGELOG.md` (what changed in each version).",
         "",
         "## Sources",
         "",
-        f"{counts['sentences']} sentences from {n_articles} articles in {', '.join(languages) or 'unknown'}.",
+        f"{count(counts['sentences'], 'sentence')} from {count(n_articles, 'article')} in "
+        f"{languages_text(languages)}.",
         "",
         *_table(sources, ["source", "articles", "sentences"]),
         "",
-        "Sentence text is quoted from the articles and remains under the terms of its publishers; the "
-        f"labels are released under `{license}`.",
+        *provenance(meta, text_policy),
         "",
         "## Annotation process",
         "",
@@ -108,25 +180,24 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
         "| label_source | sentences |", "|---|---|",
         *[f"| {k} | {v} |" for k, v in by_source.items()],
         "",
-        "Events per event type:",
+        f"{count(counts['events'], 'event')} per event type:" if counts["events"] else
+        "No events: no sentence has a final event label.",
         "",
         *_table(label_dist, ["event_type", "events"]),
         "",
         "## Annotators",
         "",
-        f"{agreement.n_annotators} annotators made {counts['annotations']} annotations (cancelled ones "
-        "included in the table, excluded from every figure). Annotators appear only under pseudonyms; no "
-        "demographic information was collected.",
+        annotators_line(agreement.n_annotators, counts["annotations"]),
         "",
-        f"Set aside, not lost: {counts.get('annotation_quarantine_rows', 0)} Label Studio results that could "
-        f"not be parsed and {counts.get('quarantine_rows', 0)} input records the build rejected (both with "
-        f"reason codes in the build directory); {counts['orphan_annotations']} annotations refer to sentences "
-        "not in this build.",
+        f"Set aside, not lost: {count(counts.get('annotation_quarantine_rows', 0), 'Label Studio result')} that "
+        f"could not be parsed and {count(counts.get('quarantine_rows', 0), 'input record')} the build rejected "
+        f"(both with reason codes in the build directory); {count(counts['orphan_annotations'], 'annotation')} "
+        f"{verb(counts['orphan_annotations'], 'refers', 'refer')} to sentences not in this build.",
         "",
         "## Agreement",
         "",
-        f"Computed on {agreement.items_pairable} sentences with at least two annotators "
-        f"({agreement.items_excluded} single-annotator sentences excluded).",
+        f"Computed on {count(agreement.items_pairable, 'sentence')} with at least two annotators "
+        f"({count(agreement.items_excluded, 'single-annotator sentence')} excluded).",
         "",
         "| level | Krippendorff's α (nominal) | observed agreement | expected agreement |", "|---|---|---|---|",
         *[f"| {name} | {_fmt(v.alpha)} | {_fmt(v.observed)} | {_fmt(v.expected)} |" for name, v in lv.items()],
@@ -139,8 +210,8 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
         "",
         "## Pre-label acceptance",
         "",
-        f"Over {acceptance.n_reviewed} reviewed sentences ({acceptance.n_unresolved} unresolved left out): the "
-        "share where the final label kept the pre-label, and the median review time (Label Studio "
+        f"Over {count(acceptance.n_reviewed, 'reviewed sentence')} ({acceptance.n_unresolved} unresolved left "
+        "out): the share where the final label kept the pre-label, and the median review time (Label Studio "
         "`lead_time`, seconds) of annotations that kept vs corrected it.",
         "",
         *_table(accept_all, ["prelabel_version", "level", "n_reviewed", "acceptance",
@@ -170,5 +241,15 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
         "removal requests. Annotators are pseudonymised and e-mail-like identifiers are removed before "
         "publication; annotation timestamps are not published.",
         "",
+        *citing(meta, version, released),
     ]
-    return front_matter(version, license, languages, counts["sentences"]) + "\n".join(body)
+    return front_matter(meta, languages, counts["sentences"], counts) + "\n".join(body)
+
+
+def annotators_line(n_annotators: int, n_annotations: int) -> str:
+    if n_annotations == 0:
+        return ("Nobody has reviewed these sentences yet: there are no annotations, and every label is the "
+                "rule pre-label.")
+    return (f"{count(n_annotators, 'annotator')} made {count(n_annotations, 'annotation')} (cancelled ones "
+            "included in the table, excluded from every figure). Annotators appear only under pseudonyms; no "
+            "demographic information was collected.")

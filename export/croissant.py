@@ -1,7 +1,10 @@
 """``croissant.json``: MLCommons Croissant 1.0 metadata with the Responsible-AI (RAI) fields.
 
-File objects carry the same sha256 as the manifest; record sets describe every column of the
-three Parquet tables with types derived from the frames themselves.
+Dataset-level fields come from the dataset metadata: ``name``, ``creator`` (people with ORCID and
+affiliation, organisations), ``url``, ``license`` (SPDX URL), ``datePublished`` (the release date),
+``version`` and ``citeAs`` (the BibTeX entry people are asked to cite). File objects carry the same
+sha256 as the manifest; record sets describe every column of the three Parquet tables with types
+derived from the frames themselves.
 """
 
 from __future__ import annotations
@@ -9,6 +12,10 @@ from __future__ import annotations
 import polars as pl
 
 from conflictset import __version__
+from conflictset.export import citation, licences
+from conflictset.export.metadata import Author, DatasetMetadata
+from conflictset.export.text_policy import DESCRIPTIONS
+from conflictset.export.wording import count, verb
 from conflictset.schemas import taxonomy as tx
 
 CONTEXT = {
@@ -49,13 +56,8 @@ CONTEXT = {
     "subField": "cr:subField",
     "transform": "cr:transform",
 }
-LICENSE_URLS = {
-    "cc-by-4.0": "https://creativecommons.org/licenses/by/4.0/",
-    "cc-by-sa-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
-    "cc-by-nc-4.0": "https://creativecommons.org/licenses/by-nc/4.0/",
-    "cc0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
-    "mit": "https://opensource.org/licenses/MIT",
-}
+DEFAULT_DESCRIPTION = ("News sentences labelled with ACLED-style conflict event types and sub-event types, with "
+                       "ACLED-style event rows, review annotations and provenance of every final label.")
 
 
 def data_type(dtype: pl.DataType) -> str:
@@ -96,22 +98,43 @@ def _fields(table: str, frame: pl.DataFrame) -> list[dict]:
     return fields
 
 
-def render(*, version: str, license: str, tables, agreement, acceptance, counts: dict, files: dict) -> dict:
+def creator(a: Author) -> dict:
+    """A schema.org Person (with ORCID and affiliation) or Organization."""
+    if a.name:
+        out = {"@type": "sc:Organization", "name": a.name}
+    else:
+        out = {"@type": "sc:Person", "name": a.display, "familyName": a.family_names}
+        if a.given_names:
+            out["givenName"] = a.given_names
+        if a.affiliation:
+            out["affiliation"] = {"@type": "sc:Organization", "name": a.affiliation}
+    if a.orcid:
+        out.update(url=a.orcid, identifier=a.orcid)
+    return out
+
+
+def render(*, version: str, license: str, tables, agreement, acceptance, counts: dict, files: dict,
+           meta: DatasetMetadata, released: str, text_policy: str) -> dict:
     frames = {"events": tables.events, "sentences": tables.sentences, "annotations": tables.annotations}
     n_pairable = agreement.items_pairable
     per_item = (counts["annotations"] / agreement.items_reviewed) if agreement.items_reviewed else 0.0
+    never = counts.get("label_source_prelabel", 0)
+    optional = {"url": meta.url, "identifier": f"https://doi.org/{meta.doi}" if meta.doi else None,
+                "funder": [{"@type": "sc:Organization", "name": f.funder} for f in meta.funding] or None}
     return {
         "@context": CONTEXT,
         "@type": "sc:Dataset",
-        "name": "conflictset",
-        "description": (
-            "News sentences labelled with ACLED-style conflict event types and sub-event types, with "
-            "ACLED-style event rows, review annotations and provenance of every final label."),
+        "name": meta.name,
+        "alternateName": meta.title,
+        "description": meta.description or DEFAULT_DESCRIPTION,
         "conformsTo": "http://mlcommons.org/croissant/1.0",
         "version": version,
-        "license": LICENSE_URLS.get(license, license),
-        "citeAs": f"conflictset {version}: ACLED-style event labels for news sentences.",
-        "keywords": ["conflict events", "ACLED", "event extraction", "news"],
+        "datePublished": released,
+        "license": licences.spdx_url(license),
+        "creator": [creator(a) for a in meta.authors],
+        "citeAs": citation.preferred_bibtex(meta, version, released),
+        "keywords": list(meta.keywords) or ["conflict events", "ACLED", "event extraction", "news"],
+        **{k: v for k, v in optional.items() if v},
         "inLanguage": sorted(tables.sentences["language"].drop_nulls().unique().to_list()),
         "distribution": [{
             "@type": "cr:FileObject", "@id": f"{name}-file", "name": f"{name}-file",
@@ -122,9 +145,11 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
             "@type": "cr:RecordSet", "@id": name, "name": name, "field": _fields(name, frame),
         } for name, frame in frames.items()],
         "rai:annotationsPerItem": (
-            f"{per_item:.2f} annotations per reviewed sentence on average; {n_pairable} sentences have "
-            f"two or more annotators and {agreement.items_excluded} have one; "
-            f"{counts.get('label_source_prelabel', 0)} sentences were never reviewed (pre-label only)."),
+            f"{per_item:.2f} annotations per reviewed sentence on average; {count(n_pairable, 'sentence')} "
+            f"{verb(n_pairable, 'has', 'have')} two or more annotators and {agreement.items_excluded} "
+            f"{verb(agreement.items_excluded, 'has', 'have')} one; "
+            f"{count(never, 'sentence')} "
+            f"{verb(never, 'was', 'were')} never reviewed (pre-label only)."),
         "rai:dataAnnotationProtocol": [
             "Rule-based pre-labels are shown as predictions in Label Studio; reviewers choose an ACLED "
             f"event type / sub-event type ({len(tx.SUB_EVENT_TYPES)} sub-event types) or 'No event' and "
@@ -133,6 +158,10 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
             "adjudicated; a strict majority → consensus with agreement=false; otherwise unresolved (no label).",
         ],
         "rai:dataAnnotationPlatform": ["Label Studio Community edition"],
+        "rai:dataCollection": (
+            "Sentences of news articles; each keeps its outlet (source), address (url), publication date "
+            f"and offsets in the article. Text policy {text_policy}: {DESCRIPTIONS[text_policy]}. "
+            "Redistribution of article text may be restricted by its publishers."),
         "rai:dataAnnotationAnalysis": [
             f"Krippendorff's alpha (nominal) event_type={_num(agreement.levels['event_type'].alpha)}, "
             f"sub_event_type={_num(agreement.levels['sub_event_type'].alpha)}, hierarchy-aware="

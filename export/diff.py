@@ -3,8 +3,10 @@
 Sentences are matched by ``sentence_id`` (deterministic from article id and position):
 *added* (only in NEW), *removed* (only in OLD), *relabelled* (in both, final event type or
 sub-event type differ; "No event" and "unresolved" count as labels). Per event-type category: the
-counts in each release and the moves. Agreement and pre-label acceptance are recomputed from
-each release's own tables (not read from the manifest) and given as deltas.
+counts in each release and the moves. Events are matched by ``event_id``: *added*, *removed*, and
+*merged* (a NEW event made of the sentences of two or more OLD events). Agreement and pre-label
+acceptance are recomputed from each release's own tables (not read from the manifest) and given
+as deltas.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import polars as pl
 from conflictset.export.acceptance import ALL, acceptance
 from conflictset.export.agreement import agreement
 from conflictset.schemas import taxonomy as tx
-from conflictset.schemas.release import UNRESOLVED, FinalSentence, ReleaseAnnotation
+from conflictset.schemas.release import UNRESOLVED, Event, FinalSentence, ReleaseAnnotation
 from conflictset.schemas.tables import read_table
 
 NONE_LABEL = tx.NO_EVENT
@@ -33,6 +35,13 @@ class ReleaseDiff:
     relabelled: pl.DataFrame = field(repr=False)
     per_category: pl.DataFrame = field(repr=False)
     figures: dict = field(default_factory=dict)
+    events_added: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"event_id": pl.String}),
+                                       repr=False)
+    events_removed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"event_id": pl.String}),
+                                         repr=False)
+    #: ``event_id`` (NEW) and ``merged_from`` (the OLD event ids it joins)
+    events_merged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"event_id": pl.String, "merged_from": pl.List(pl.String)}), repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -42,37 +51,65 @@ class ReleaseDiff:
             "relabelled": self.relabelled.to_dicts(),
             "per_category": self.per_category.to_dicts(),
             "figures": self.figures,
+            "events": {"added": self.events_added["event_id"].to_list(),
+                       "removed": self.events_removed["event_id"].to_list(),
+                       "merged": self.events_merged.to_dicts()},
         }
+
+    def changed_categories(self) -> pl.DataFrame:
+        """The rows of ``per_category`` whose count changed or that sentences moved in or out of."""
+        moved = pl.col("added") + pl.col("removed") + pl.col("relabelled_in") + pl.col("relabelled_out")
+        return self.per_category.filter((pl.col("n_old") != pl.col("n_new")) | (moved > 0))
 
     def lines(self) -> list[str]:
         out = [f"{self.old} → {self.new}: {self.added.height} added, {self.removed.height} removed, "
                f"{self.relabelled.height} relabelled"]
+        out.append(f"  events: {self.events_added.height} added, {self.events_removed.height} removed, "
+                   f"{self.events_merged.height} merged")
         for r in self.relabelled.iter_rows(named=True):
             out.append(f"  relabelled {r['sentence_id']}: {r['old_label']} → {r['new_label']} "
                        f"({r['old_label_source']} → {r['new_label_source']})")
-        changed = self.per_category.filter(
-            (pl.col("n_old") != pl.col("n_new")) | (pl.col("added") + pl.col("removed")
-                                                     + pl.col("relabelled_in") + pl.col("relabelled_out") > 0))
-        for r in changed.iter_rows(named=True):
+        for r in self.changed_categories().iter_rows(named=True):
             out.append(f"  {r['category']}: {r['n_old']} → {r['n_new']} (+{r['added']} added, "
                        f"-{r['removed']} removed, +{r['relabelled_in']}/-{r['relabelled_out']} relabelled)")
         for name, d in self.figures.items():
             if "[" in name and d["delta"] == 0:
                 continue  # unchanged per-category figures only clutter the text view (--json has all)
-            out.append(f"  {name}: {_f(d['old'])} → {_f(d['new'])} (Δ {_f(d['delta'], signed=True)})")
+            out.append(f"  {name}: {figure_text(d['old'])} → {figure_text(d['new'])} "
+                       f"(Δ {figure_text(d['delta'], signed=True)})")
         return out
 
 
-def _f(v, signed: bool = False) -> str:
+def figure_text(v, signed: bool = False) -> str:
     if v is None:
         return "n/a"
     return f"{v:+.3f}" if signed else f"{v:.3f}"
 
 
+_FIX = "pass a directory written by `conflictset release`"
+
+
 def _read_release(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    fix = "pass a directory written by `conflictset release`"
-    return (read_table(path / "data" / "sentences.parquet", FinalSentence, fix=fix),
-            read_table(path / "data" / "annotations.parquet", ReleaseAnnotation, fix=fix))
+    return (read_table(path / "data" / "sentences.parquet", FinalSentence, fix=_FIX),
+            read_table(path / "data" / "annotations.parquet", ReleaseAnnotation, fix=_FIX))
+
+
+def event_sentences(path: Path) -> pl.DataFrame:
+    """``event_id, sentence_id``: which sentences each event of a release is made of."""
+    return read_table(path / "data" / "events.parquet", Event, fix=_FIX).select("event_id", "sentence_id")
+
+
+def events_diff(old: pl.DataFrame, new: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(added, removed, merged) between two :func:`event_sentences` frames."""
+    old_ids, new_ids = old.select("event_id").unique(), new.select("event_id").unique()
+    added = new_ids.join(old_ids, on="event_id", how="anti").sort("event_id")
+    removed = old_ids.join(new_ids, on="event_id", how="anti").sort("event_id")
+    merged = (
+        new.join(old.rename({"event_id": "old_event_id"}), on="sentence_id")
+        .group_by("event_id").agg(pl.col("old_event_id").unique().sort().alias("merged_from"))
+        .filter(pl.col("merged_from").list.len() > 1).sort("event_id")
+    )
+    return added, removed, merged
 
 
 def _label() -> pl.Expr:
@@ -149,4 +186,5 @@ def diff(old: str | os.PathLike, new: str | os.PathLike) -> ReleaseDiff:
     for key in sorted(set(old_f) | set(new_f)):
         a, b = old_f.get(key), new_f.get(key)
         figures[key] = {"old": a, "new": b, "delta": None if a is None or b is None else b - a}
-    return ReleaseDiff(str(old_path), str(new_path), added, removed, relabelled, per_category, figures)
+    events = events_diff(event_sentences(old_path), event_sentences(new_path))
+    return ReleaseDiff(str(old_path), str(new_path), added, removed, relabelled, per_category, figures, *events)

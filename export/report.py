@@ -11,6 +11,9 @@ from html import escape
 
 import polars as pl
 
+from conflictset import __version__
+from conflictset.export.metadata import DatasetMetadata
+from conflictset.export.wording import join
 from conflictset.schemas.release import UNRESOLVED
 from conflictset.schemas.taxonomy import NO_EVENT
 
@@ -52,7 +55,8 @@ def _f(v) -> str:
     return "n/a" if v is None else f"{v:.2f}"
 
 
-def render(*, version: str, license: str, tables, agreement, acceptance, counts: dict) -> str:
+def render(*, version: str, license: str, tables, agreement, acceptance, counts: dict, meta: DatasetMetadata,
+           released: str, **_) -> str:  # the text policy and file list are the card's business
     unresolved = pl.col("label_source") == UNRESOLVED
     labels = (tables.sentences.with_columns(pl.when(unresolved).then(pl.lit("Unresolved tie"))
                                             .otherwise(pl.col("event_type").fill_null(NO_EVENT)).alias("event_type"))
@@ -90,7 +94,7 @@ def render(*, version: str, license: str, tables, agreement, acceptance, counts:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>conflictset {escape(version)} report</title>
+<title>{escape(meta.title)} {escape(version)}: report</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; color: {COLOURS["text"]}; max-width: 800px; }}
 table {{ border-collapse: collapse; margin-bottom: 1.5rem; }}
@@ -100,8 +104,10 @@ figcaption {{ font-weight: 600; margin-bottom: 0.4rem; }}
 </style>
 </head>
 <body>
-<h1>conflictset {escape(version)}</h1>
-<p>Labels under {escape(license)}. Figures computed from the release tables; see README.md for definitions.</p>
+<h1>{escape(meta.title)}</h1>
+<p>Version {escape(version)}, released {escape(released)}, by {escape(join([a.display for a in meta.authors]))}.
+Labels under {escape(license)}. Produced with conflictset {escape(__version__)} (software). Figures computed from
+the release tables; see README.md for definitions and CITATION.cff for how to cite.</p>
 <table>
 {rows}
 </table>

@@ -78,7 +78,7 @@ class Event(pa.DataFrameModel):
     fatalities: int = pa.Field(ge=0)
     source: str = pa.Field(nullable=True)
     url: str = pa.Field(nullable=True)
-    notes: str = pa.Field(str_length={"min_value": 1})
+    notes: str = pa.Field(nullable=True, str_length={"min_value": 1})  # null: release --text-policy ids
     language: str
     label_source: str = pa.Field(isin=LABEL_SOURCES)
     n_annotators: int = pa.Field(ge=0)
@@ -108,6 +108,8 @@ class Event(pa.DataFrameModel):
 class FinalSentence(SentenceInArticle):
     """Every sentence with its final label (or none) and the pre-label it started from."""
 
+    #: null when `release --text-policy` withholds it (the offsets still say where it is)
+    text: str = pa.Field(nullable=True, str_length={"min_value": 1})
     event_type: str = pa.Field(nullable=True, isin=tx.EVENT_TYPES)
     sub_event_type: str = pa.Field(nullable=True, isin=tx.SUB_EVENT_TYPE_NAMES)
     disorder_type: str = pa.Field(nullable=True, isin=tx.DISORDER_TYPES)

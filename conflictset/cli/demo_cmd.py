@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+import semver
 
 from conflictset.cli.app import handle_errors, main
 from conflictset.demo import run_demo
@@ -23,9 +26,12 @@ def demo(out: str, studio: bool, project: str) -> None:
     click.echo("")
     click.echo(f"build:   {result.build_dir}")
     click.echo(f"release: {result.release_dir}  (dataset card: {result.release_dir}/README.md, "
-               f"report: {result.release_dir}/report.html)")
+               f"report: {result.release_dir}/report.html, how to cite: {result.release_dir}/CITATION.cff)")
+    click.echo(f"metadata: {Path(out) / 'dataset.toml'}  (name, authors, licence of the demo dataset)")
     if result.review_url:
         click.echo(f"review:  {result.review_url}  (login {result.login}; the studio keeps running — "
                    "`conflictset studio stop` stops it)")
+        following = str(semver.Version.parse(result.version).bump_patch())
         click.echo(f"then:    conflictset pull --project '{project}' --out {result.build_dir} && "
-                   f"conflictset release {result.build_dir} --version 0.1.1 --out {out}/release-0.1.1")
+                   f"conflictset release {result.build_dir} --version {following} --out {out}/releases/{following}"
+                   "  (or run the demo again: it publishes changes as the next version)")

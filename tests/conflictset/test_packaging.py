@@ -72,3 +72,9 @@ def test_wheel_installs_beside_dataset_schemas_and_export_from_pypi(tmp_path, re
     helped = run(venv / "bin" / "conflictset", "--help")
     assert helped.returncode == 0, helped.stderr
     assert "build" in helped.stdout and "release" in helped.stdout
+    # the data files a release needs ship in the wheel: the CFF schema and the demo's metadata
+    data = run(python, "-c", "from conflictset.export.licences import cff_schema; from conflictset.demo import "
+                             "DEMO_METADATA; from conflictset.export.metadata import load; "
+                             "print(cff_schema()['$id'], load(DEMO_METADATA).name)")
+    assert data.returncode == 0, data.stderr
+    assert data.stdout.split() == ["https://citation-file-format.github.io/1.2.0/schema.json", "conflictset-demo"]

@@ -3,6 +3,8 @@
 ``make_sentences`` / ``make_annotations`` fill every documented column (docs/ARCHITECTURE.md)
 with its contract dtype, so the frames look like what ``conflictset build`` and
 ``conflictset pull`` write. The ``scenario`` covers every adjudication path once.
+``write_build_dir`` also puts a valid ``dataset.toml`` (:data:`METADATA`) inside the build
+directory, where ``conflictset release`` looks when there is none beside it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,37 @@ ANNOTATION_SCHEMA = {
     "was_cancelled": pl.Boolean, "ground_truth": pl.Boolean, "created_at": pl.Datetime("us", "UTC"),
     "updated_at": pl.Datetime("us", "UTC"), "prediction_accepted": pl.Boolean, "prelabel_version": pl.String,
 }
+
+#: dataset metadata for the fixture releases; a fixed date keeps releases byte-identical across days
+METADATA = """\
+name = "syria-2016-fixture"
+title = "Syria 2016 fixture events"
+description = "Eight sentences from two articles, for the release tests."
+license = "CC-BY-4.0"
+homepage = "https://example.org/syria-2016-fixture"
+keywords = ["conflict events", "test fixture"]
+date_released = 2026-01-15
+
+[[authors]]
+given_names = "Josiah"
+family_names = "Carberry"
+orcid = "0000-0002-1825-0097"
+affiliation = "Example University"
+
+[[authors]]
+name = "Fixture Research Group"
+
+[[funding]]
+funder = "Example Foundation"
+award = "EF-42"
+"""
+
+
+def write_metadata(directory: Path, text: str = METADATA) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "dataset.toml").write_text(text, encoding="utf-8")
+    return directory / "dataset.toml"
+
 
 def span(label: str, start: int, text: str) -> dict:
     return {"label": label, "start": start, "end": start + len(text), "text": text}
@@ -145,6 +178,7 @@ def scenario_annotations() -> pl.DataFrame:
 
 def write_build_dir(path: Path, sentences: pl.DataFrame, annotations: pl.DataFrame | None = None) -> Path:
     path.mkdir(parents=True, exist_ok=True)
+    write_metadata(path)
     write_parquet(sentences, path / "sentences.parquet")
     write_parquet(make_articles(sentences), path / "articles.parquet")
     if annotations is not None:

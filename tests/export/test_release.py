@@ -30,7 +30,7 @@ EVENT_COLUMNS = [
     "source", "url", "notes", "language", "label_source", "n_annotators", "agreement", "prelabel_version",
 ]
 RELEASE_FILES = {"data/events.parquet", "data/sentences.parquet", "data/annotations.parquet", "README.md",
-                 "croissant.json", "manifest.json", "report.html"}
+                 "croissant.json", "manifest.json", "report.html", "CITATION.cff", "CHANGELOG.md"}
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -56,7 +56,7 @@ def test_release_writes_every_file_and_a_manifest_that_checks_out(released, rele
         assert meta["bytes"] == len(data)
     assert {k: v["rows"] for k, v in manifest["files"].items() if "rows" in v} == {
         "data/events.parquet": 5, "data/sentences.parquet": 8, "data/annotations.parquet": 13}
-    for name in ("sentences.parquet", "articles.parquet", "annotations.parquet", "tasks.parquet"):
+    for name in ("sentences.parquet", "articles.parquet", "annotations.parquet", "tasks.parquet", "dataset.toml"):
         assert manifest["inputs"][name]["sha256"] == hashlib.sha256((release_build / name).read_bytes()).hexdigest()
     assert manifest["counts"]["ties"] == 1
     assert manifest["counts"]["label_source_prelabel"] == 2
@@ -237,7 +237,7 @@ def test_quarantined_rows_are_counted_and_ties_can_be_loaded_for_adjudication(re
     assert summary.counts["annotation_quarantine_rows"] == 1
     manifest = json.loads((tmp_path / "release" / "manifest.json").read_text())
     assert "annotation_quarantine.parquet" in manifest["inputs"]
-    assert "Set aside, not lost: 1 Label Studio results" in (tmp_path / "release" / "README.md").read_text()
+    assert "Set aside, not lost: 1 Label Studio result that" in (tmp_path / "release" / "README.md").read_text()
     listed = load_ties(release_build)
     assert listed["sentence_id"].to_list() == ["a2-00001"]
 

@@ -28,7 +28,7 @@ def reasons(report) -> list[tuple[str, str]]:
 def test_a_fresh_release_is_valid(released):
     report = validate_path(released)
     assert report.ok, report.lines()
-    assert len(report.checked) == 7
+    assert len(report.checked) == 9
 
 
 def test_a_tampered_file_is_a_checksum_mismatch(released):

@@ -257,7 +257,7 @@ def test_annotations_of_sentences_outside_the_build_are_counted_not_lost_silentl
     assert released.height + manifest["counts"]["orphan_annotations"] == len(rows) + 1
     assert manifest["counts"]["orphan_annotations"] == 1
     card = (tmp_path / "release" / "README.md").read_text(encoding="utf-8")
-    assert "1 annotations refer to sentences not in this build" in card
+    assert "1 annotation refers to sentences not in this build" in card
 
 
 # ------------------------------------------------------------------- hand-edited exports with wrong field types

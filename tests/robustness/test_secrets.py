@@ -38,10 +38,11 @@ SECRET = "tok-SECRET-7f3a9c5e1d2b4a6f8091"
 PASSWORD = "pw-SECRET-c0ffee-4d2a"
 ESCAPE_ID = "../../../escape-h7"
 EMAIL = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-#: an '@' that is not a JSON-LD keyword (croissant.json legitimately has "@context", "@type"…)
+#: an '@' that is neither a JSON-LD keyword (croissant.json legitimately has "@context", "@type"…) nor a
+#: BibTeX entry type (the card, croissant.json's citeAs: "@misc{…")
 JSON_LD_OTHER = re.compile(rb"@(?!(?:context|type|id|vocab|language|value|list|base|json|graph|set|reverse|"
                            rb"index|container|nest|direction|version|none|included|import|protected|"
-                           rb"propagate|prefix)\b)\w*")
+                           rb"propagate|prefix)\b|(?:misc|article|inproceedings|techreport|phdthesis|book)\{)\w*")
 REVIEWER_EMAIL = "reviewer.h7@example.org"
 PROJECT = "secrets-h7"
 
@@ -78,6 +79,7 @@ def cli_commands(group: click.Group = main, prefix: str = "") -> list[str]:
 CLEAN_GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "clean_gold" / "heldout"
 OFFLINE = {
     "build": ["build", "corpus.jsonl", "--out", "build", "--no-progress"],
+    "init": ["init", "template"],  # the releases use the filled-in dataset.toml beside the build
     "evaluate": ["evaluate", "gold.jsonl"],
     "evaluate-clean": ["evaluate-clean", str(CLEAN_GOLD)],
     "rules-report": ["rules-report", "build"],
@@ -138,8 +140,12 @@ class Workspace:
         return run
 
 
+METADATA = 'name = "secrets-check"\nlicense = "CC0-1.0"\n\n[[authors]]\nname = "Robustness tests"\n'
+
+
 def _write_inputs(root: Path) -> None:
     root.mkdir(parents=True, exist_ok=True)
+    (root / "dataset.toml").write_text(METADATA, encoding="utf-8")
     with (root / "corpus.jsonl").open("w", encoding="utf-8") as fh:
         for article in ARTICLES:
             fh.write(json.dumps(article, ensure_ascii=False) + "\n")
@@ -241,8 +247,8 @@ def offline(tmp_path_factory):
     creds_mod.write_private_json(state / creds_mod.CREDENTIALS_FILE,
                                  {"username": stored.username, "password": stored.password, "token": stored.token})
     ws = Workspace(root, state, (SECRET, PASSWORD, stored.token, stored.password))
-    order = ["build", "evaluate", "evaluate-clean", "rules-report", "release", "validate", "demo", "studio status",
-             "studio config"]
+    order = ["build", "init", "evaluate", "evaluate-clean", "rules-report", "release", "validate", "demo",
+             "studio status", "studio config"]
     for command in order:
         ws.run(command, OFFLINE[command])
     ws.run("release 1.0.1", ["release", "build", "--version", "1.0.1", "--out", "rel-1.0.1"])

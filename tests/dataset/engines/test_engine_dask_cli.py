@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from release_fixtures import write_metadata
 
 from conflictset.cli import main
 from conflictset.dataset.build import build
@@ -23,6 +24,7 @@ def both(repo_root, tmp_path_factory):
     """The sample corpus built by the two engines, the dask one through the CLI."""
     corpus = repo_root / "dataset" / "sample_corpus"
     root = tmp_path_factory.mktemp("both")
+    write_metadata(root)  # the dataset.toml beside both builds, for their releases
     build([corpus], root / "local")
     result = CliRunner().invoke(main, ["build", str(corpus), "--out", str(root / "dask"), "--engine", "dask",
                                        "--workers", "1", "--shard-mb", "0.03"])
